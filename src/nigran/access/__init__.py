@@ -1,0 +1,1 @@
+"""Access: classification levels, principals, roles, users and the guard that enforces them."""

@@ -1,0 +1,121 @@
+"""The one layer that enforces clearance and roles, for every ORM read and write of a session.
+
+Reads: every ORM ``SELECT`` (queries, ``session.get``, lazy and eager relationship loads, counts over a
+mapped entity) gets ``classification <= clearance`` for every classified entity it touches, through
+``with_loader_criteria``. A record above the reader's clearance therefore cannot be seen, counted, searched
+or exported by any code path that goes through a session, because the filter is applied beneath them all.
+
+Writes: ``before_flush`` checks each new, changed or deleted object against the principal's role, clearance
+and (for focal persons) entity. A refusal raises, and the service's transaction rolls back.
+
+Sessions without a principal raise instead of reading unfiltered (fail closed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+
+from nigran.access.classification import Classification, ClassificationType
+from nigran.access.errors import AccessDenied, NoPrincipal
+from nigran.access.principal import Principal, Role
+
+PRINCIPAL_KEY = "nigran.principal"
+
+
+class Classified:
+    """Mixin for every record that carries a classification (PUBLIC, RESTRICTED or SECRET)."""
+
+    classification: Mapped[Classification] = mapped_column(
+        ClassificationType(), default=Classification.PUBLIC, nullable=False, index=True
+    )
+
+    #: Roles that may create, change or delete rows of this model. Subclasses narrow or widen it.
+    __write_roles__: frozenset[Role] = frozenset({Role.ADMINISTRATOR, Role.ANALYST})
+
+    def owning_entity_ids(self) -> Iterable[int]:
+        """Entities on whose behalf this record is written; focal persons may write only their own."""
+        return ()
+
+    def classification_floor(self) -> Classification:
+        """The lowest level this record may carry: its parent's. Overridden by child records."""
+        return Classification.PUBLIC
+
+
+def principal_of(session: Session) -> Principal:
+    principal = session.info.get(PRINCIPAL_KEY)
+    if principal is None:
+        raise NoPrincipal("this session has no principal: open it with Database.session(principal)")
+    return principal
+
+
+def bind(session: Session, principal: Principal) -> None:
+    session.info[PRINCIPAL_KEY] = principal
+
+
+def _filter_reads(state: ORMExecuteState) -> None:
+    if not state.is_select or state.is_column_load or state.is_relationship_load:
+        return
+    principal = principal_of(state.session)
+    if principal.is_system:
+        return
+    clearance = int(principal.clearance)
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            Classified,
+            lambda cls: cls.classification <= clearance,
+            include_aliases=True,
+            track_closure_variables=True,
+        )
+    )
+
+
+def check_write(principal: Principal, obj: Any, *, deleting: bool = False) -> None:
+    """Raise :class:`AccessDenied` if ``principal`` may not write ``obj``."""
+    if principal.is_system:
+        return
+    name = type(obj).__name__
+    roles = getattr(type(obj), "__write_roles__", frozenset({Role.ADMINISTRATOR}))
+    if principal.role not in roles:
+        raise AccessDenied(f"{principal.username} ({principal.role}) may not write {name} records")
+    if isinstance(obj, Classified):
+        levels = [Classification.parse(obj.classification)]
+        history = inspect(obj).attrs.classification.history
+        levels += [Classification.parse(v) for v in history.deleted or () if v is not None]
+        if any(level > principal.clearance for level in levels):
+            raise AccessDenied(
+                f"{principal.username} (clearance {principal.clearance.name}) may not write a "
+                f"{max(levels).name} {name}"
+            )
+        if not deleting:
+            floor = obj.classification_floor()
+            if Classification.parse(obj.classification) < floor:
+                raise AccessDenied(
+                    f"{name} {getattr(obj, 'code', '')!s} is {Classification.parse(obj.classification).name} "
+                    f"but its parent is {floor.name}: a child is never less classified than its parent"
+                )
+        if principal.role is Role.FOCAL_PERSON:
+            owners = set(obj.owning_entity_ids())
+            if principal.entity_id is None or principal.entity_id not in owners:
+                raise AccessDenied(
+                    f"{principal.username} is a focal person and may write only for their own entity"
+                )
+
+
+def _check_flush(session: Session, flush_context: object, instances: object) -> None:
+    principal = principal_of(session)
+    for obj in list(session.new) + list(session.dirty):
+        if session.is_modified(obj, include_collections=False) or obj in session.new:
+            check_write(principal, obj)
+    for obj in session.deleted:
+        check_write(principal, obj, deleting=True)
+
+
+def install(session_factory: Any) -> None:
+    """Attach the read filter and write checks to a sessionmaker (idempotent)."""
+    if not event.contains(session_factory, "do_orm_execute", _filter_reads):
+        event.listen(session_factory, "do_orm_execute", _filter_reads)
+        event.listen(session_factory, "before_flush", _check_flush)

@@ -1,0 +1,125 @@
+"""Writes audit entries inside the same transaction as the change they describe.
+
+Hooking ``after_flush`` means no service can forget to audit: whatever an ORM session writes is recorded,
+with the values before and after, and rolls back with it if the transaction fails.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import event, func, insert, inspect, select, text
+from sqlalchemy.orm import Session
+
+from nigran.access.classification import Classification
+from nigran.access.guard import principal_of
+from nigran.audit.chain import GENESIS, entry_hash
+from nigran.audit.models import AuditEntry
+from nigran.storage.base import utcnow
+
+#: Tables whose rows are not audited: the trail itself, and derived caches that are rebuilt from audited data.
+SKIP_TABLES = {"audit_entry", "alembic_version"}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.name if isinstance(value, Classification) else value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict | list | str | int | float | bool) or value is None:
+        return json.loads(json.dumps(value, default=str))
+    return str(value)
+
+
+def _snapshot(obj: Any, *, before: bool) -> dict[str, Any]:
+    state = inspect(obj)
+    out: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        hist = state.attrs[attr.key].history
+        if before and hist.deleted:
+            value = hist.deleted[0]
+        elif before and hist.unchanged:
+            value = hist.unchanged[0]
+        elif before and hist.added and not hist.deleted:
+            value = None  # was unset before this change
+        else:
+            value = getattr(obj, attr.key)
+        out[attr.key] = _jsonable(value)
+    return out
+
+
+def _record_id(obj: Any) -> str:
+    state = inspect(obj)
+    key = state.mapper.primary_key_from_instance(obj)
+    return "/".join(str(part) for part in key)
+
+
+def _changes(session: Session) -> list[tuple[str, Any, dict[str, Any] | None, dict[str, Any] | None]]:
+    rows = []
+    for obj in session.new:
+        rows.append(("insert", obj, None, _snapshot(obj, before=False)))
+    for obj in session.dirty:
+        if session.is_modified(obj, include_collections=False):
+            before, after = _snapshot(obj, before=True), _snapshot(obj, before=False)
+            if before != after:
+                rows.append(("update", obj, before, after))
+    for obj in session.deleted:
+        rows.append(("delete", obj, _snapshot(obj, before=True), None))
+    return [r for r in rows if r[1].__table__.name not in SKIP_TABLES]
+
+
+def _after_flush(session: Session, flush_context: object) -> None:
+    changes = _changes(session)
+    if not changes:
+        return
+    principal = principal_of(session)
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # Serialise writers on the chain's head; SQLite already serialises with BEGIN IMMEDIATE.
+        conn.execute(text("SELECT pg_advisory_xact_lock(7426)"))
+    last = conn.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    now = utcnow()
+    rows = []
+    for action, obj, before, after in changes:
+        seq += 1
+        level = int(Classification.parse(getattr(obj, "classification", Classification.PUBLIC)))
+        fields = dict(
+            seq=seq,
+            at=now,
+            actor=principal.username,
+            action=action,
+            table_name=obj.__table__.name,
+            record_id=_record_id(obj),
+            classification=level,
+            before=before,
+            after=after,
+            prev_hash=prev,
+        )
+        digest = entry_hash(**fields)
+        rows.append({**fields, "hash": digest})
+        prev = digest
+    conn.execute(insert(AuditEntry), rows)
+
+
+def install(session_factory: Any) -> None:
+    if not event.contains(session_factory, "after_flush", _after_flush):
+        event.listen(session_factory, "after_flush", _after_flush)
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The number of entries and the latest hash: worth writing down outside the database."""
+    conn = session.connection()
+    count = conn.execute(select(func.count()).select_from(AuditEntry.__table__)).scalar_one()
+    last = conn.execute(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).scalar()
+    return count, last or GENESIS

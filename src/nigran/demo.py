@@ -1,0 +1,102 @@
+"""``nigran demo`` (the quickstart's main job) and ``nigran overview``.
+
+The demo builds a complete embedded database — schema, reference data, the bundled frameworks and demo
+users — idempotently, then prints the implementation overview.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nigran.access.classification import Classification
+from nigran.access.models import User
+from nigran.access.principal import Principal, Role
+from nigran.cli_support import STATE, console, principal, reporting_errors, session_as_user
+from nigran.policy.models import Framework
+
+#: Demo accounts: one per role, so every view of the system can be tried. Not real people.
+DEMO_USERS = [
+    ("admin", Role.ADMINISTRATOR, Classification.SECRET, None, "Demo administrator"),
+    ("analyst", Role.ANALYST, Classification.RESTRICTED, None, "Demo NSD analyst"),
+    ("reviewer", Role.REVIEWER, Classification.SECRET, None, "Demo NSD reviewer"),
+    ("focal-kp", Role.FOCAL_PERSON, Classification.RESTRICTED, "KP", "Demo focal person, Khyber Pakhtunkhwa"),
+    ("focal-moi", Role.FOCAL_PERSON, Classification.RESTRICTED, "MOI", "Demo focal person, Ministry of Interior"),
+    ("reader", Role.PUBLIC_READER, Classification.PUBLIC, None, "Demo public reader"),
+]
+
+
+def seed_demo(session: Session) -> list[str]:
+    """Load everything the demo needs; returns what was newly loaded. Safe to run again."""
+    from nigran.access.service import add_user
+    from nigran.policy.service import load_path
+    from nigran.reference import bundled_frameworks, load_admin_units, load_entities
+
+    done = []
+    load_admin_units(session)
+    load_entities(session)
+    loaded = set(session.scalars(select(Framework.code)))
+    from nigran.policy.service import read_document
+
+    for path in bundled_frameworks():
+        doc, _ = read_document(path)
+        if doc and str(doc["framework"]["code"]) not in loaded:
+            load_path(session, path)
+            done.append(str(doc["framework"]["code"]))
+    existing = set(session.scalars(select(User.username)))
+    for username, role, clearance, entity, name in DEMO_USERS:
+        if username not in existing:
+            add_user(session, username, role=role, clearance=clearance, entity_code=entity, display_name=name)
+    return done
+
+
+def demo() -> None:
+    """Create the embedded database with the bundled frameworks and demo data, then print the overview.
+
+    Example: nigran demo
+    """
+    STATE.db.upgrade()
+    with reporting_errors(), STATE.db.session(Principal.system()) as session:
+        loaded = seed_demo(session)
+    if loaded:
+        console.print(f"loaded frameworks: {', '.join(loaded)}")
+    console.print(f"database: {STATE.db.url}")
+    overview()
+
+
+def overview() -> None:
+    """Print the implementation overview of every framework you may see.
+
+    Example: nigran --as analyst overview
+    """
+    from rich.table import Table
+
+    from nigran.policy.overview import overview as compute
+
+    with reporting_errors(), session_as_user() as session:
+        who = principal(session)
+        rows = compute(session)
+    table = Table(title="Implementation overview", title_justify="left")
+    for col in ("framework", "period", "objectives", "indicators", "with targets", "actions done/total",
+                "actions delayed", "milestones overdue", "lead entities"):
+        table.add_column(col)
+    for r in rows:
+        total = sum(r.actions_by_status.values())
+        table.add_row(
+            f"{r.code}\n{r.title}",
+            r.period,
+            str(r.objectives),
+            str(r.indicators),
+            str(r.indicators_with_targets),
+            f"{r.actions_by_status.get('completed', 0)}/{total}",
+            str(r.actions_by_status.get("delayed", 0)),
+            f"{r.milestones_overdue}/{r.milestones}",
+            ", ".join(code for code, _ in r.lead_entities.most_common(3)),
+        )
+    console.print(table)
+    console.print(
+        f"Seen as {who.username} ({who.role.value}, clearance {who.clearance.name}). "
+        "Indicator values marked illustrative are demo data, not official figures."
+    )
+    if who.clearance < Classification.SECRET:
+        console.print("Records above this clearance are not counted. Try: nigran --as admin overview")

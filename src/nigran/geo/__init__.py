@@ -1,0 +1,1 @@
+"""Pakistan's administrative units: provinces, divisions, districts, with aliases and Urdu names."""

@@ -1,0 +1,1 @@
+"""The policy register: frameworks, sections, objectives, indicators, actions, milestones and owners."""

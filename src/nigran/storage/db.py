@@ -1,0 +1,85 @@
+"""Engines and transactions for SQLite (embedded default) and PostgreSQL (production).
+
+A service opens exactly one transaction with :meth:`Database.session`; on any exception nothing is written.
+Every session carries the principal it acts for, and the access guard filters and checks beneath it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from nigran.access import guard
+from nigran.access.principal import Principal
+from nigran.config import database_url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # Take the write lock at BEGIN so two writers queue instead of failing on upgrade (no lost updates).
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+
+        @event.listens_for(engine, "connect")
+        def _no_pysqlite_begin(dbapi_connection: Any, record: object) -> None:
+            dbapi_connection.isolation_level = None
+
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """One database: its engine, and sessions bound to a principal."""
+
+    def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
+        self.url = database_url(url) if engine is None else str(engine.url)
+        self.engine = engine or make_engine(self.url)
+        self._factory = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        guard.install(self._factory)
+        from nigran.audit import recorder  # the audit trail hooks into the same sessions
+
+        recorder.install(self._factory)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self, principal: Principal) -> Iterator[Session]:
+        """A transaction for ``principal``: committed when the block ends, rolled back on any error."""
+        session = self._factory()
+        guard.bind(session, principal)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def upgrade(self) -> None:
+        from nigran.storage.migrate import upgrade
+
+        upgrade(self)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
