@@ -61,10 +61,7 @@ class Templates:
             db = Database(url)
             db.upgrade()
             SEEDS[seed](db)
-            if backend == "sqlite":
-                with db.engine.connect() as conn:
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            db.dispose()
+            db.dispose()  # closing the last SQLite connection checkpoints the WAL into the file we copy
             self.built[key] = url
         return self.built[key]
 

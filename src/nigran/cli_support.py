@@ -51,7 +51,7 @@ def principal(session: Session) -> Principal:
 
 @contextmanager
 def session_as_user() -> Iterator[Session]:
-    """A transaction for the acting user. Their account is looked up by the system, then the session binds them."""
+    """A transaction for the acting user, whose account the system looks up first."""
     with STATE.db.session(Principal.system()) as lookup:
         who = principal(lookup)
     with STATE.db.session(who) as session:

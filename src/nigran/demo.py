@@ -21,7 +21,13 @@ DEMO_USERS = [
     ("analyst", Role.ANALYST, Classification.RESTRICTED, None, "Demo NSD analyst"),
     ("reviewer", Role.REVIEWER, Classification.SECRET, None, "Demo NSD reviewer"),
     ("focal-kp", Role.FOCAL_PERSON, Classification.RESTRICTED, "KP", "Demo focal person, Khyber Pakhtunkhwa"),
-    ("focal-moi", Role.FOCAL_PERSON, Classification.RESTRICTED, "MOI", "Demo focal person, Ministry of Interior"),
+    (
+        "focal-moi",
+        Role.FOCAL_PERSON,
+        Classification.RESTRICTED,
+        "MOI",
+        "Demo focal person, Ministry of Interior",
+    ),
     ("reader", Role.PUBLIC_READER, Classification.PUBLIC, None, "Demo public reader"),
 ]
 
@@ -77,8 +83,17 @@ def overview() -> None:
         who = principal(session)
         rows = compute(session)
     table = Table(title="Implementation overview", title_justify="left")
-    for col in ("framework", "period", "objectives", "indicators", "with targets", "actions done/total",
-                "actions delayed", "milestones overdue", "lead entities"):
+    for col in (
+        "framework",
+        "period",
+        "objectives",
+        "indicators",
+        "with targets",
+        "actions done/total",
+        "actions delayed",
+        "milestones overdue",
+        "lead entities",
+    ):
         table.add_column(col)
     for r in rows:
         total = sum(r.actions_by_status.values())

@@ -1,4 +1,4 @@
-"""Bundled reference data: entities and administrative units, loaded by ``nigran demo`` and ``nigran db seed``.
+"""Bundled reference data: entities and administrative units, for ``nigran demo`` and ``nigran db seed``.
 
 Both loads upsert by code, so running them twice changes nothing and a newer bundle updates rows in place.
 """
@@ -55,7 +55,9 @@ def load_entities(session: Session, path: Path | None = None) -> int:
             if not row.get(field):
                 problems.append(Problem(line, f"entity: {field!r} is required", str(path)))
         if row.get("kind") and row["kind"] not in kinds:
-            problems.append(Problem(line, f"entity {row.get('code')}: unknown kind {row['kind']!r}", str(path)))
+            problems.append(
+                Problem(line, f"entity {row.get('code')}: unknown kind {row['kind']!r}", str(path))
+            )
         parent = row.get("parent")
         if parent and str(parent) not in codes and str(parent) not in existing:
             problems.append(Problem(line, f"entity {row.get('code')}: unknown parent {parent!r}", str(path)))
@@ -97,8 +99,14 @@ def load_admin_units(session: Session, path: Path | None = None) -> int:
     if problems:
         raise InvalidInput(problems)
     fields: dict[str, Any] = {
-        "name": None, "name_ur": None, "level": None, "lat": None, "lon": None,
-        "population": None, "created_year": None, "notes": None,
+        "name": None,
+        "name_ur": None,
+        "level": None,
+        "lat": None,
+        "lon": None,
+        "population": None,
+        "created_year": None,
+        "notes": None,
     }
     for row in rows:
         unit = existing.get(str(row["code"])) or AdminUnit(code=str(row["code"]))

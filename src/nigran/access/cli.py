@@ -11,7 +11,8 @@ from nigran.access.principal import Principal, Role
 from nigran.cli_support import STATE, console, fail, reporting_errors, session_as_user
 
 app = typer.Typer(
-    help="Users, roles and clearances.\n\nExample: nigran --as admin user add ana --role analyst --clearance RESTRICTED",
+    help="Users, roles and clearances.\n\n"
+    "Example: nigran --as admin user add ana --role analyst --clearance RESTRICTED",
     no_args_is_help=True,
 )
 
@@ -24,7 +25,7 @@ def add(
     entity: str | None = typer.Option(None, help="Entity code a focal person reports for"),
     name: str = typer.Option("", help="Display name"),
 ) -> None:
-    """Create a user. The very first user may be created without --as (bootstrap); later ones need an administrator.
+    """Create a user. The first one needs no --as (bootstrap); later ones need an administrator.
 
     Example: nigran user add admin --role administrator --clearance SECRET
     """
@@ -38,12 +39,24 @@ def add(
         with reporting_errors():
             if bootstrap:
                 with STATE.db.session(Principal.system()) as session:
-                    service.add_user(session, username, role=parsed_role, clearance=level, entity_code=entity,
-                                     display_name=name)
+                    service.add_user(
+                        session,
+                        username,
+                        role=parsed_role,
+                        clearance=level,
+                        entity_code=entity,
+                        display_name=name,
+                    )
             else:
                 with session_as_user() as session:
-                    service.add_user(session, username, role=parsed_role, clearance=level, entity_code=entity,
-                                     display_name=name)
+                    service.add_user(
+                        session,
+                        username,
+                        role=parsed_role,
+                        clearance=level,
+                        entity_code=entity,
+                        display_name=name,
+                    )
     except ValueError as exc:
         fail(str(exc))
     console.print(f"created user {username} ({parsed_role.value}, {level.name})")

@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.util import find_tables
 
 from nigran.access.classification import Classification, ClassificationType
 from nigran.access.errors import AccessDenied, NoPrincipal
@@ -56,11 +58,67 @@ def bind(session: Session, principal: Principal) -> None:
     session.info[PRINCIPAL_KEY] = principal
 
 
-def _filter_reads(state: ORMExecuteState) -> None:
-    if not state.is_select or state.is_column_load or state.is_relationship_load:
+def _classified_tables(session: Session) -> set[str]:
+    cache = session.info.get("nigran.classified_tables")
+    if cache is None:
+        cache = {m.local_table.name for m in _mappers() if issubclass(m.class_, Classified)}
+        session.info["nigran.classified_tables"] = cache
+    return cache
+
+
+def _refuse_raw_reads(state: ORMExecuteState, principal: Principal) -> None:
+    """Core or textual SQL escapes ``with_loader_criteria``; for a user's session it is refused outright."""
+    statement = state.statement
+    if isinstance(statement, TextClause):
+        raise AccessDenied("textual SQL is not allowed in a user's session: query mapped classes")
+    if state.is_select and not state.is_orm_statement:
+        touched = {t.name for t in find_tables(statement, include_joins=True, include_aliases=True)}
+        hidden = touched & _classified_tables(state.session)
+        if hidden:
+            raise AccessDenied(
+                f"Core read of classified table(s) {sorted(hidden)} is not allowed for {principal.username}: "
+                "select the mapped class so that clearance applies"
+            )
+
+
+def _check_bulk_writes(state: ORMExecuteState, principal: Principal) -> None:
+    """Statement-level writes skip ``before_flush``: bulk inserts are checked row by row here,
+    bulk updates and deletes are left to the system principal (load the objects to change them)."""
+    if not (state.is_insert or state.is_update or state.is_delete):
         return
+    table = state.statement.table  # type: ignore[union-attr]
+    mapper = next((m for m in _mappers() if m.local_table is table), None)
+    roles = (
+        getattr(mapper.class_, "__write_roles__", frozenset({Role.ADMINISTRATOR})) if mapper else frozenset()
+    )
+    if principal.role not in roles:
+        raise AccessDenied(f"{principal.username} ({principal.role}) may not write {table.name} rows")
+    if not state.is_insert:
+        raise AccessDenied(
+            "bulk UPDATE/DELETE bypasses per-record checks and the audit trail: change objects"
+        )
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params or {}]
+    for row in rows:
+        if "classification" in row and Classification.parse(row["classification"]) > principal.clearance:
+            raise AccessDenied(
+                f"{principal.username} may not write a {row['classification']} {table.name} row"
+            )
+
+
+def _mappers() -> list[Any]:
+    from nigran.storage.base import Base
+
+    return list(Base.registry.mappers)
+
+
+def _filter_reads(state: ORMExecuteState) -> None:
     principal = principal_of(state.session)
     if principal.is_system:
+        return
+    _check_bulk_writes(state, principal)
+    _refuse_raw_reads(state, principal)
+    if not state.is_select or state.is_column_load or state.is_relationship_load:
         return
     clearance = int(principal.clearance)
     state.statement = state.statement.options(

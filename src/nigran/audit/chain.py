@@ -11,7 +11,7 @@ GENESIS = "0" * 64
 
 
 def _iso(at: datetime) -> str:
-    # SQLite hands back naive UTC datetimes, PostgreSQL aware ones in the server's zone: normalise to naive UTC.
+    # SQLite hands back naive UTC datetimes, PostgreSQL aware ones in the server's zone: use naive UTC.
     if at.tzinfo is not None:
         at = at.astimezone(UTC).replace(tzinfo=None)
     return at.isoformat(timespec="microseconds")

@@ -13,7 +13,9 @@ from nigran.audit.models import AuditEntry
 from nigran.audit.verify import verify_chain
 from nigran.cli_support import STATE, console, fail, principal, reporting_errors, session_as_user
 
-app = typer.Typer(help="The tamper-evident audit trail.\n\nExample: nigran audit verify", no_args_is_help=True)
+app = typer.Typer(
+    help="The tamper-evident audit trail.\n\nExample: nigran audit verify", no_args_is_help=True
+)
 
 
 @app.command("verify")
@@ -50,8 +52,16 @@ def log(
             query = query.where(AuditEntry.table_name == table_name)
         entries = list(session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit)))
         rows = [
-            {"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "table": e.table_name,
-             "record": e.record_id, "before": e.before, "after": e.after}
+            {
+                "seq": e.seq,
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "action": e.action,
+                "table": e.table_name,
+                "record": e.record_id,
+                "before": e.before,
+                "after": e.after,
+            }
             for e in entries
         ]
     if fmt == "json":

@@ -13,7 +13,7 @@ from nigran.storage.base import Base
 
 
 class AuditEntry(Classified, Base):
-    """Carries the level of the record it describes, so the guard hides entries about what a reader may not see.
+    """Carries the level of the record it describes, so the guard hides entries a reader may not see.
 
     Rows are written by the recorder through Core, never through the ORM: no role may write them.
     """

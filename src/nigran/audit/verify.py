@@ -30,7 +30,9 @@ def verify_chain(conn: Connection) -> VerifyResult:
     for row in conn.execute(select(table).order_by(table.c.seq)).mappings():
         count += 1
         if row["seq"] != expected_seq:
-            return VerifyResult(count, prev, expected_seq, f"entry {expected_seq} is missing (next is {row['seq']})")
+            return VerifyResult(
+                count, prev, expected_seq, f"entry {expected_seq} is missing (next is {row['seq']})"
+            )
         if row["prev_hash"] != prev:
             return VerifyResult(count, prev, row["seq"], "its link to the previous entry does not match")
         digest = entry_hash(

@@ -63,13 +63,24 @@ def list_(fmt: str = typer.Option("table", "--format", help="table | json")) -> 
         return
     table = Table("code", "title", "period", "v", "class.", "sections", "objectives", "indicators", "actions")
     for r in rows:
-        table.add_row(r.code, r.title, r.period, str(r.version), r.classification, str(r.sections),
-                      str(r.objectives), str(r.indicators), str(r.actions))
+        table.add_row(
+            r.code,
+            r.title,
+            r.period,
+            str(r.version),
+            r.classification,
+            str(r.sections),
+            str(r.objectives),
+            str(r.indicators),
+            str(r.actions),
+        )
     console.print(table)
 
 
 @app.command("show")
-def show(code: str, depth: int = typer.Option(3, help="1 sections, 2 objectives, 3 indicators and actions")) -> None:
+def show(
+    code: str, depth: int = typer.Option(3, help="1 sections, 2 objectives, 3 indicators and actions")
+) -> None:
     """Print a framework as a tree.
 
     Example: nigran framework show NSP-2022 --depth 2
@@ -120,7 +131,11 @@ def export(
         document_to_workbook(doc).save(output)  # type: ignore[arg-type]
         console.print(f"wrote {output}")
         return
-    text = dump_yaml(doc) if fmt == "yaml" else json.dumps(doc, indent=2, ensure_ascii=False, default=_json_default)
+    text = (
+        dump_yaml(doc)
+        if fmt == "yaml"
+        else json.dumps(doc, indent=2, ensure_ascii=False, default=_json_default)
+    )
     if output:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {output}")
@@ -158,7 +173,9 @@ def diff(a: str, b: str, fmt: str = typer.Option("text", "--format", help="text 
     with reporting_errors(), session_as_user() as session:
         changes = diff_documents(service.export_document(session, a), service.export_document(session, b))
     if fmt == "json":
-        typer.echo(json.dumps([c.__dict__ for c in changes], indent=2, ensure_ascii=False, default=_json_default))
+        typer.echo(
+            json.dumps([c.__dict__ for c in changes], indent=2, ensure_ascii=False, default=_json_default)
+        )
         return
     for change in changes:
         typer.echo(str(change))

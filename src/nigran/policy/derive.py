@@ -9,12 +9,17 @@ from typing import Any
 
 DONE = {"completed", "cancelled"}
 CHILD_KEYS = ("sections", "objectives", "indicators", "actions", "milestones")
-KINDS = {"sections": "section", "objectives": "objective", "indicators": "indicator", "actions": "action",
-         "milestones": "milestone"}
+KINDS = {
+    "sections": "section",
+    "objectives": "objective",
+    "indicators": "indicator",
+    "actions": "action",
+    "milestones": "milestone",
+}
 
 
 def _recode(code: str, old: str, new: str) -> str:
-    return new + code[len(old):] if code == old or code.startswith(old + ".") else code
+    return new + code[len(old) :] if code == old or code.startswith(old + ".") else code
 
 
 def derive_document(
@@ -99,7 +104,7 @@ def flatten(doc: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
 
 
 def _relative(code: str, fw_code: str) -> str:
-    return code[len(fw_code):].lstrip(".") if code.startswith(fw_code + ".") else code
+    return code[len(fw_code) :].lstrip(".") if code.startswith(fw_code + ".") else code
 
 
 def diff_documents(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
@@ -112,13 +117,19 @@ def diff_documents(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
         if a["framework"].get(k) != b["framework"].get(k)
     }
     if header:
-        changes.append(Change("framework", f"{a['framework']['code']} -> {b['framework']['code']}", "changed", header))
+        changes.append(
+            Change("framework", f"{a['framework']['code']} -> {b['framework']['code']}", "changed", header)
+        )
     for code, (kind, fields) in fa.items():
         if code not in fb:
             changes.append(Change(kind, code, "removed"))
             continue
         other = fb[code][1]
-        diffs = {k: (fields.get(k), other.get(k)) for k in sorted(set(fields) | set(other)) if fields.get(k) != other.get(k)}
+        diffs = {
+            k: (fields.get(k), other.get(k))
+            for k in sorted(set(fields) | set(other))
+            if fields.get(k) != other.get(k)
+        }
         if diffs:
             changes.append(Change(kind, code, "changed", diffs))
     changes += [Change(kind, code, "added") for code, (kind, _) in fb.items() if code not in fa]

@@ -33,7 +33,11 @@ def framework_to_dict(fw: Framework) -> dict[str, Any]:
     out["classification"] = level.name
     out["period"] = {"start": fw.period_start, "end": fw.period_end}
     out["version"] = fw.version
-    _put(out, "predecessor", fw.predecessor.code if fw.predecessor else (fw.extra or {}).get("predecessor_code"))
+    _put(
+        out,
+        "predecessor",
+        fw.predecessor.code if fw.predecessor else (fw.extra or {}).get("predecessor_code"),
+    )
     _put(out, "owner", fw.owner.code if fw.owner else None)
     _put(out, "description", fw.description)
     _put(out, "source", fw.source)
@@ -115,6 +119,7 @@ def _action(a: Action, parent: Classification) -> dict[str, Any]:
     for m in a.milestones:
         md: dict[str, Any] = {"code": m.code, "title": m.title}
         _put(md, "classification", _level(m, level))
+        _put(md, "description", m.description)
         _put(md, "owner", m.owner.code if m.owner and m.owner is not a.owner else None)
         _put(md, "due", m.due_date)
         md["status"] = m.status

@@ -47,7 +47,9 @@ class FrameworkBuilder:
         level = _level(fw, Classification.PUBLIC)
         predecessor = None
         if fw.get("predecessor"):
-            predecessor = self.session.scalar(select(Framework).where(Framework.code == str(fw["predecessor"])))
+            predecessor = self.session.scalar(
+                select(Framework).where(Framework.code == str(fw["predecessor"]))
+            )
         framework = Framework(
             code=str(fw["code"]),
             title=str(fw["title"]),
@@ -75,7 +77,9 @@ class FrameworkBuilder:
         self.session.add(framework)
         return framework
 
-    def section(self, node: dict[str, Any], parent: Classification, pos: int, parent_section: Section | None) -> Section:
+    def section(
+        self, node: dict[str, Any], parent: Classification, pos: int, parent_section: Section | None
+    ) -> Section:
         level = _level(node, parent)
         section = Section(
             framework=self.framework,
@@ -119,7 +123,11 @@ class FrameworkBuilder:
             if isinstance(item, str):
                 item = {"entity": item}
             out.append(
-                Responsibility(entity=self.entity(item["entity"]), role=str(item.get("role") or "lead"), classification=level)
+                Responsibility(
+                    entity=self.entity(item["entity"]),
+                    role=str(item.get("role") or "lead"),
+                    classification=level,
+                )
             )
         return out
 
@@ -148,7 +156,9 @@ class FrameworkBuilder:
             classification=level,
         )
         for year, value in sorted((node.get("targets") or {}).items()):
-            indicator.targets.append(IndicatorTarget(year=int(year), value=float(value), classification=level))
+            indicator.targets.append(
+                IndicatorTarget(year=int(year), value=float(value), classification=level)
+            )
         indicator.responsibilities.extend(self.responsibilities(node, level))
         return indicator
 
@@ -175,6 +185,7 @@ class FrameworkBuilder:
                     framework=self.framework,
                     code=str(child["code"]),
                     title=str(child["title"]),
+                    description=_text(child.get("description")),
                     owner=self.entity(child.get("owner")) or action.owner,
                     due_date=child.get("due"),
                     status=str(child.get("status") or "not_started"),

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nigran.access.classification import Classification
 from nigran.access.guard import Classified
+from nigran.access.principal import Role
 from nigran.storage.base import Base, Timestamped
 
 
@@ -208,6 +209,8 @@ class Action(Classified, Timestamped, Base):
 
 class Milestone(Classified, Timestamped, Base):
     __tablename__ = "milestone"
+    #: Focal persons report milestone progress for their own entity; the guard checks which entity.
+    __write_roles__ = frozenset({Role.ADMINISTRATOR, Role.ANALYST, Role.REVIEWER, Role.FOCAL_PERSON})
     __table_args__ = (UniqueConstraint("framework_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,6 +218,7 @@ class Milestone(Classified, Timestamped, Base):
     action_id: Mapped[int] = mapped_column(ForeignKey("action.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(600))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("entity.id"), nullable=True)
     due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     status: Mapped[str] = mapped_column(String(12), default="not_started")

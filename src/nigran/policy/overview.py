@@ -57,7 +57,9 @@ def overview(session: Session, today: date | None = None) -> list[FrameworkOverv
             milestones=len(milestones),
             milestones_completed=sum(1 for m in milestones if m.status == "completed"),
             milestones_overdue=sum(
-                1 for m in milestones if m.due_date and m.due_date < today and m.status not in ("completed", "cancelled")
+                1
+                for m in milestones
+                if m.due_date and m.due_date < today and m.status not in ("completed", "cancelled")
             ),
             lead_entities=Counter(r.entity.code for r in leads),
         )

@@ -11,7 +11,7 @@ CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # str | int | number | bool | date | list | dict | period | band | baseline | targets | responsible
+    kind: str  # str, int, number, bool, date, list, dict, or a structured kind (period, band, …)
     required: bool = False
 
 
@@ -90,6 +90,7 @@ ACTION = _fields(
 MILESTONE = _fields(
     *COMMON,
     Field("title", "str", True),
+    Field("description", "str"),
     Field("owner", "str"),
     Field("due", "date"),
     Field("status", "str"),

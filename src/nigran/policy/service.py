@@ -110,7 +110,7 @@ def list_frameworks(session: Session) -> list[FrameworkSummary]:
 
     def counts(model: type) -> dict[int, int]:
         rows = session.execute(select(model.framework_id, func.count(model.id)).group_by(model.framework_id))
-        return dict(rows.tuples().all())
+        return {fid: n for fid, n in rows}
 
     sections, objectives, indicators, actions = (counts(m) for m in (Section, Objective, Indicator, Action))
     return [

@@ -6,6 +6,7 @@ The loader runs it first and writes nothing unless it returns no problems.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date
 from typing import Any
 
@@ -189,7 +190,9 @@ class Validator:
             self.add(line, "framework: period start and end must be dates YYYY-MM-DD")
             return
         if end <= start:
-            self.add(line, f"framework: period ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+            self.add(
+                line, f"framework: period ends ({end.isoformat()}) before it starts ({start.isoformat()})"
+            )
             return
         self.period = (start, end)
 
@@ -214,7 +217,7 @@ class Validator:
             self.objective(i, child, level)
 
     def objective(self, line: int, node: Any, parent: Classification) -> None:
-        node, label, level = self.item(node, schema.OBJECTIVE, line, parent)
+        node, _label, level = self.item(node, schema.OBJECTIVE, line, parent)
         if node is None:
             return
         for i, child in self.items(node, "indicators"):
@@ -235,8 +238,12 @@ class Validator:
         band = node.get("band")
         if direction == Direction.MAINTAIN:
             if not isinstance(band, dict) or not {"min", "max"} <= set(band):
-                self.add(_line(node, "direction"), f"{label}: direction 'maintain' needs band: {{min: …, max: …}}")
-            elif not all(isinstance(band[k], int | float) for k in ("min", "max")) or band["min"] > band["max"]:
+                self.add(
+                    _line(node, "direction"), f"{label}: direction 'maintain' needs band: {{min: …, max: …}}"
+                )
+            elif (
+                not all(isinstance(band[k], int | float) for k in ("min", "max")) or band["min"] > band["max"]
+            ):
                 self.add(_line(node, "band"), f"{label}: band needs numbers with min <= max")
         elif band is not None:
             self.add(_line(node, "band"), f"{label}: a band is only for direction 'maintain'")
@@ -303,10 +310,8 @@ def normalise(node: Any) -> Any:
         for key in list(node):
             value = node[key]
             if key in DATE_KEYS and isinstance(value, str):
-                try:
+                with suppress(ValueError):
                     node[key] = date.fromisoformat(value.strip())
-                except ValueError:
-                    pass
             elif key == "targets" and isinstance(value, dict):
                 for year in list(value):
                     if isinstance(year, str) and year.strip().isdigit():

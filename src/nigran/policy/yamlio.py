@@ -62,7 +62,7 @@ class YamlSyntaxError(ValueError):
 def load_yaml(text: str) -> Any:
     """Parse YAML into line-aware dicts and lists; raises :class:`YamlSyntaxError` with the line."""
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

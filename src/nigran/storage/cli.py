@@ -7,7 +7,9 @@ import typer
 from nigran.access.principal import Principal
 from nigran.cli_support import STATE, console
 
-app = typer.Typer(help="Database schema and reference data.\n\nExample: nigran db upgrade", no_args_is_help=True)
+app = typer.Typer(
+    help="Database schema and reference data.\n\nExample: nigran db upgrade", no_args_is_help=True
+)
 
 
 @app.command("upgrade")

@@ -247,6 +247,7 @@ def upgrade() -> None:
     sa.Column('action_id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=60), nullable=False),
     sa.Column('title', sa.String(length=600), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
     sa.Column('owner_id', sa.Integer(), nullable=True),
     sa.Column('due_date', sa.Date(), nullable=True),
     sa.Column('status', sa.String(length=12), nullable=False),
