@@ -167,3 +167,24 @@ def test_export_as_public_round_trips_public_part_only(db):
     assert codes == ["CANARY-FW.S1"]
     indicators = doc["framework"]["sections"][0]["objectives"][0]["indicators"]
     assert [i["code"] for i in indicators] == ["CANARY-FW.S1.O1.I1"]
+
+
+def test_every_new_database_object_is_guarded(db):
+    """Regression: guards registered per sessionmaker were skipped when a new one reused a collected one's
+    memory address, leaving a session unfiltered. Many short-lived Database objects must all be guarded."""
+    import gc
+
+    from nigran.storage.db import Database
+
+    load_fixture(db)
+    for _ in range(40):
+        other = Database(db.url)
+        with other.session(PUBLIC) as s:
+            assert s.scalar(select(func.count()).select_from(Indicator)) == 1
+        with pytest.raises(AccessDenied), other.session(ANALYST) as s:
+            s.scalar(select(Indicator).where(Indicator.code == "CANARY-FW.S1.O1.I1")).classification = (
+                Classification.SECRET
+            )
+        other.dispose()
+        del other
+        gc.collect()

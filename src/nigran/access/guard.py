@@ -172,8 +172,11 @@ def _check_flush(session: Session, flush_context: object, instances: object) -> 
         check_write(principal, obj, deleting=True)
 
 
-def install(session_factory: Any) -> None:
-    """Attach the read filter and write checks to a sessionmaker (idempotent)."""
-    if not event.contains(session_factory, "do_orm_execute", _filter_reads):
-        event.listen(session_factory, "do_orm_execute", _filter_reads)
-        event.listen(session_factory, "before_flush", _check_flush)
+class GuardedSession(Session):
+    """The only session class Nigran uses. Listeners are attached to the class once, at import, rather than
+    to each sessionmaker: a per-instance registration can be skipped silently when a new sessionmaker
+    reuses the memory address of a collected one, which would leave a session unguarded."""
+
+
+event.listen(GuardedSession, "do_orm_execute", _filter_reads)
+event.listen(GuardedSession, "before_flush", _check_flush)

@@ -16,7 +16,7 @@ from sqlalchemy import event, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from nigran.access.classification import Classification
-from nigran.access.guard import principal_of
+from nigran.access.guard import GuardedSession, principal_of
 from nigran.audit.chain import GENESIS, entry_hash
 from nigran.audit.models import AuditEntry
 from nigran.storage.base import utcnow
@@ -112,9 +112,7 @@ def _after_flush(session: Session, flush_context: object) -> None:
     conn.execute(insert(AuditEntry), rows)
 
 
-def install(session_factory: Any) -> None:
-    if not event.contains(session_factory, "after_flush", _after_flush):
-        event.listen(session_factory, "after_flush", _after_flush)
+event.listen(GuardedSession, "after_flush", _after_flush)
 
 
 def head(session: Session) -> tuple[int, str]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nigran.access import guard
 from nigran.access.principal import Principal
+from nigran.audit import recorder  # noqa: F401  (registers the audit trail on GuardedSession)
 from nigran.config import database_url
 
 
@@ -52,11 +53,9 @@ class Database:
     def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
         self.url = database_url(url) if engine is None else str(engine.url)
         self.engine = engine or make_engine(self.url)
-        self._factory = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
-        guard.install(self._factory)
-        from nigran.audit import recorder  # the audit trail hooks into the same sessions
-
-        recorder.install(self._factory)
+        self._factory = sessionmaker(
+            self.engine, class_=guard.GuardedSession, expire_on_commit=False, autoflush=True
+        )
 
     @property
     def dialect(self) -> str:
