@@ -177,7 +177,7 @@ def test_every_new_database_object_is_guarded(db):
     from nigran.storage.db import Database
 
     load_fixture(db)
-    for _ in range(40):
+    for _ in range(20):
         other = Database(db.url)
         with other.session(PUBLIC) as s:
             assert s.scalar(select(func.count()).select_from(Indicator)) == 1
