@@ -35,7 +35,9 @@ REVIEWER = Principal("reviewer", Role.REVIEWER, Classification.SECRET)
 def focal(db: Database, entity_code: str) -> Principal:
     with db.session(Principal.system()) as s:
         entity_id = s.scalar(select(Entity.id).where(Entity.code == entity_code))
-    return Principal(f"focal-{entity_code}", Role.FOCAL_PERSON, Classification.RESTRICTED, entity_id=entity_id)
+    return Principal(
+        f"focal-{entity_code}", Role.FOCAL_PERSON, Classification.RESTRICTED, entity_id=entity_id
+    )
 
 
 def load_fixture(db: Database, name: str = "canary-framework.yaml") -> str:

@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
+from tests.helpers import ADMIN, ANALYST, CANARIES, PUBLIC, SECRET_ONLY, focal, load_fixture
 
 from nigran.access.classification import Classification
 from nigran.access.errors import AccessDenied, NoPrincipal
@@ -18,7 +19,6 @@ from nigran.policy.export import framework_to_dict
 from nigran.policy.models import Action, Framework, Indicator, IndicatorTarget, Milestone, Objective, Section
 from nigran.policy.overview import overview
 from nigran.policy.yamlio import dump_yaml
-from tests.helpers import ADMIN, ANALYST, CANARIES, PUBLIC, SECRET_ONLY, focal, load_fixture
 
 
 def _everything_visible_as(db, principal) -> str:  # type: ignore[no-untyped-def]
@@ -79,7 +79,10 @@ def test_counts_and_aggregates_exclude_what_cannot_be_seen(db):
             assert got == counts, principal.username
             # aggregates over values: the canary baseline must not move a public sum
             total = s.scalar(select(func.sum(Indicator.baseline_value)))
-            assert total == {PUBLIC: 10, ANALYST: 10 + 987654.321, ADMIN: 10 + 987654.321 + 424242.4242}[principal]
+            assert (
+                total
+                == {PUBLIC: 10, ANALYST: 10 + 987654.321, ADMIN: 10 + 987654.321 + 424242.4242}[principal]
+            )
         with db.session(principal) as s:
             summary = service.list_frameworks(s)[0]
             assert (summary.sections, summary.objectives, summary.indicators, summary.actions) == counts[:4]
@@ -130,16 +133,30 @@ def test_writer_cannot_write_above_own_clearance(db):
         ind.classification = Classification.SECRET
     with pytest.raises(AccessDenied), db.session(ANALYST) as s:
         objective = s.scalar(select(Objective).where(Objective.code == "CANARY-FW.S1.O1"))
-        s.add(Indicator(framework_id=objective.framework_id, objective=objective, code="X", name="x",
-                        classification=Classification.SECRET))
+        s.add(
+            Indicator(
+                framework_id=objective.framework_id,
+                objective=objective,
+                code="X",
+                name="x",
+                classification=Classification.SECRET,
+            )
+        )
 
 
 def test_child_never_less_classified_than_parent(db):
     load_fixture(db)
     with pytest.raises(AccessDenied, match="never less classified"), db.session(ADMIN) as s:
         objective = s.scalar(select(Objective).where(Objective.code == "CANARY-FW.S2.O1"))
-        s.add(Indicator(framework_id=objective.framework_id, objective=objective, code="LEAK", name="leak",
-                        classification=Classification.PUBLIC))
+        s.add(
+            Indicator(
+                framework_id=objective.framework_id,
+                objective=objective,
+                code="LEAK",
+                name="leak",
+                classification=Classification.PUBLIC,
+            )
+        )
     with db.session(ADMIN) as s:
         assert s.scalar(select(Indicator).where(Indicator.code == "LEAK")) is None
 
@@ -156,7 +173,10 @@ def test_focal_person_writes_only_for_own_entity(db):
     with pytest.raises(AccessDenied), db.session(kp) as s:  # focal persons do not edit the register
         s.scalar(select(Indicator).where(Indicator.code == "CANARY-FW.S1.O1.I1")).unit = "x"
     with db.session(ADMIN) as s:
-        assert s.scalar(select(Milestone.status).where(Milestone.code == "CANARY-FW.S1.O1.A1.M1")) == "in_progress"
+        assert (
+            s.scalar(select(Milestone.status).where(Milestone.code == "CANARY-FW.S1.O1.A1.M1"))
+            == "in_progress"
+        )
 
 
 def test_export_as_public_round_trips_public_part_only(db):
@@ -182,9 +202,9 @@ def test_every_new_database_object_is_guarded(db):
         with other.session(PUBLIC) as s:
             assert s.scalar(select(func.count()).select_from(Indicator)) == 1
         with pytest.raises(AccessDenied), other.session(ANALYST) as s:
-            s.scalar(select(Indicator).where(Indicator.code == "CANARY-FW.S1.O1.I1")).classification = (
-                Classification.SECRET
-            )
+            s.scalar(
+                select(Indicator).where(Indicator.code == "CANARY-FW.S1.O1.I1")
+            ).classification = Classification.SECRET
         other.dispose()
         del other
         gc.collect()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, update
+from tests.helpers import ADMIN, ANALYST, CANARIES, PUBLIC, load_fixture
 
 from nigran.access.principal import Principal
 from nigran.audit.models import AuditEntry
 from nigran.audit.verify import verify_chain
 from nigran.policy.models import Indicator
-from tests.helpers import ADMIN, ANALYST, CANARIES, PUBLIC, load_fixture
 
 
 def _entries(db) -> list[AuditEntry]:  # type: ignore[no-untyped-def]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from tests.helpers import ADMIN, PUBLIC
 
 from nigran.access.principal import Principal
 from nigran.geo.models import AdminUnit
 from nigran.policy import service
 from nigran.policy.derive import diff_documents
 from nigran.policy.models import Entity, Framework, Indicator
-from nigran.reference import bundled_entity_codes, bundled_frameworks, load_admin_units, load_entities
 from nigran.policy.validate import validate_document
-from tests.helpers import ADMIN, PUBLIC
+from nigran.reference import bundled_entity_codes, bundled_frameworks, load_admin_units, load_entities
 
 CODES = {"NSP-2022", "NAP-2014", "NAP-2021", "AZM-2024"}
 
@@ -44,9 +44,14 @@ def test_demo_state_has_frameworks_entities_and_units(demo_db):
         titles = " ".join(sec.title.lower() for sec in nsp.sections)
         for theme in ("cohesion", "econom", "defence", "internal security", "foreign", "human security"):
             assert theme in titles, theme
-        assert s.scalar(select(func.count()).select_from(Indicator).where(Indicator.framework_id == nsp.id)) >= 50
-        provinces = {e.code for e in s.scalars(select(Entity).where(Entity.kind.in_(["province", "region",
-                                                                                       "territory"])))}
+        assert (
+            s.scalar(select(func.count()).select_from(Indicator).where(Indicator.framework_id == nsp.id))
+            >= 50
+        )
+        provinces = {
+            e.code
+            for e in s.scalars(select(Entity).where(Entity.kind.in_(["province", "region", "territory"])))
+        }
         assert len(provinces) == 7
         assert {"NSD", "NACTA", "MOI"} <= set(s.scalars(select(Entity.code)))
     with demo_db.session(PUBLIC) as s:
@@ -73,13 +78,17 @@ def test_admin_units_cover_provinces_districts_and_merged_districts(demo_db):
 
 def test_reference_loads_are_idempotent(db):
     with db.session(Principal.system()) as s:
-        before = (s.scalar(select(func.count()).select_from(AdminUnit)),
-                  s.scalar(select(func.count()).select_from(Entity)))
+        before = (
+            s.scalar(select(func.count()).select_from(AdminUnit)),
+            s.scalar(select(func.count()).select_from(Entity)),
+        )
         load_admin_units(s)
         load_entities(s)
     with db.session(Principal.system()) as s:
-        after = (s.scalar(select(func.count()).select_from(AdminUnit)),
-                 s.scalar(select(func.count()).select_from(Entity)))
+        after = (
+            s.scalar(select(func.count()).select_from(AdminUnit)),
+            s.scalar(select(func.count()).select_from(Entity)),
+        )
     assert before == after and before[0] > 200
 
 
@@ -87,5 +96,7 @@ def test_derive_next_nsp_and_diff_nap_revisions(demo_db):
     with demo_db.session(ADMIN) as s:
         new = service.derive(s, "NSP-2022", "NSP-2027", start=None, end=None)
         assert new.predecessor.code == "NSP-2022" and new.period_start.year == 2027
-        changes = diff_documents(service.export_document(s, "NAP-2014"), service.export_document(s, "NAP-2021"))
+        changes = diff_documents(
+            service.export_document(s, "NAP-2014"), service.export_document(s, "NAP-2021")
+        )
     assert changes and {c.change for c in changes} <= {"added", "removed", "changed"}

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.helpers import CANARIES, FIXTURES, SECRET_ONLY, load_fixture
 from typer.testing import CliRunner
 
 from nigran.access.classification import Classification
 from nigran.access.principal import Principal, Role
 from nigran.access.service import add_user
 from nigran.cli import app
-from tests.helpers import CANARIES, FIXTURES, SECRET_ONLY, load_fixture
 
 runner = CliRunner()
 
@@ -75,7 +75,9 @@ def test_export_round_trips_without_loss(users, tmp_path: Path, fmt: str):
     run(db, "framework", "export", "COPY-FW", "--format", fmt, "-o", str(again), user="admin")
     assert again.read_text() == renamed.read_text()
     diff = run(db, "framework", "diff", "CANARY-FW", "COPY-FW", user="admin").output
-    assert diff.strip().endswith("0 added, 0 removed, 0 changed")  # items matched by code within the framework
+    assert diff.strip().endswith(
+        "0 added, 0 removed, 0 changed"
+    )  # items matched by code within the framework
 
 
 def test_public_export_holds_no_classified_content(users, tmp_path: Path):
@@ -91,8 +93,18 @@ def test_public_export_holds_no_classified_content(users, tmp_path: Path):
 def test_derive_and_diff(users):
     db = users
     load_fixture(db)
-    run(db, "framework", "derive", "CANARY-FW", "NEXT-FW", "--start", "2027-01-01", "--end", "2031-12-31",
-        user="admin")
+    run(
+        db,
+        "framework",
+        "derive",
+        "CANARY-FW",
+        "NEXT-FW",
+        "--start",
+        "2027-01-01",
+        "--end",
+        "2031-12-31",
+        user="admin",
+    )
     doc = yaml.safe_load(run(db, "framework", "export", "NEXT-FW", user="admin").output)["framework"]
     assert doc["predecessor"] == "CANARY-FW" and doc["version"] == 2
     assert str(doc["period"]["start"]) == "2027-01-01"
@@ -115,7 +127,9 @@ def test_users_and_audit(users, tmp_path: Path):
     assert "someone" in run(db, "user", "list", user="admin").output
     run(db, "user", "list", user="analyst", code=3)
     assert "audit trail intact" in run(db, "audit", "verify").output
-    log = json.loads(run(db, "audit", "log", "--format", "json", "--table", "user_account", user="admin").output)
+    log = json.loads(
+        run(db, "audit", "log", "--format", "json", "--table", "user_account", user="admin").output
+    )
     assert log[0]["after"]["username"] == "someone" and log[0]["actor"] == "admin"
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from tests.helpers import ADMIN, FIXTURES
 
 from nigran.policy import service
 from nigran.policy.models import Framework, Indicator
 from nigran.policy.problems import InvalidInput
 from nigran.policy.validate import validate_document
 from nigran.policy.yamlio import load_yaml
-from tests.helpers import ADMIN, FIXTURES
 
 MALFORMED = FIXTURES / "malformed-framework.yaml"
 
@@ -77,8 +77,13 @@ def test_indicator_rules(patch, fragment):
             "code": "F",
             "title": "t",
             "period": {"start": "2022-01-01", "end": "2026-12-31"},
-            "sections": [{"code": "F.S", "title": "s", "objectives": [
-                {"code": "F.S.O", "title": "o", "indicators": [indicator]}]}],
+            "sections": [
+                {
+                    "code": "F.S",
+                    "title": "s",
+                    "objectives": [{"code": "F.S.O", "title": "o", "indicators": [indicator]}],
+                }
+            ],
         }
     }
     messages = [p.message for p in validate_document(doc, "x", {"MOI"})]
@@ -93,7 +98,7 @@ def test_a_failure_midway_rolls_back_the_whole_load(db, monkeypatch):
     flushed = {}
 
     def exploding(self, doc):  # type: ignore[no-untyped-def]
-        framework = original(self, doc)
+        original(self, doc)
         self.session.flush()
         flushed["n"] = self.session.scalar(select(func.count()).select_from(Indicator))
         raise RuntimeError("disk full")
