@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select, update
 from tests.helpers import ADMIN, ANALYST, CANARIES, PUBLIC, load_fixture
 
+from nigran.access.errors import AccessDenied
 from nigran.access.principal import Principal
 from nigran.audit.models import AuditEntry
 from nigran.audit.verify import verify_chain
@@ -76,3 +77,24 @@ def test_audit_log_hides_entries_about_records_above_clearance(db):
     assert len(public) < len(restricted) < len(everything)
     assert not any(canary in str(e.after) for e in public for canary in CANARIES)
     assert any("CANARY-SECRET-IND" in str(e.after) for e in everything)
+
+
+def test_cascaded_orphan_deletes_are_checked_and_audited(db):
+    """Removing a child from its parent's collection deletes it inside the flush: audited and guarded."""
+    from nigran.policy.models import IndicatorTarget
+
+    load_fixture(db)
+    with db.session(ADMIN) as s:
+        indicator = s.scalar(select(Indicator).where(Indicator.code == "CANARY-FW.S1.O1.I1"))
+        indicator.targets.remove(indicator.targets[0])
+    deleted = [e for e in _entries(db) if e.action == "delete" and e.table_name == "indicator_target"]
+    assert len(deleted) == 1 and deleted[0].before["year"] == 2023 and deleted[0].actor == "admin"
+    with pytest.raises(AccessDenied), db.session(PUBLIC) as s:
+        indicator = s.scalar(select(Indicator).where(Indicator.code == "CANARY-FW.S1.O1.I1"))
+        indicator_id = indicator.id
+        indicator.targets.clear()
+    with db.session(ADMIN) as s:
+        assert (
+            len(s.scalars(select(IndicatorTarget).where(IndicatorTarget.indicator_id == indicator_id)).all())
+            == 1
+        )

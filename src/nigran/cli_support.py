@@ -83,4 +83,4 @@ def reporting_errors() -> Iterator[None]:
     except AccessDenied as exc:
         fail(f"access denied: {exc}", 3)
     except (NotFound, NoPrincipal) as exc:
-        fail(str(exc).strip("'\""))
+        fail(exc.args[0] if exc.args else str(exc))

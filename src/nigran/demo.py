@@ -35,6 +35,7 @@ DEMO_USERS = [
 def seed_demo(session: Session) -> list[str]:
     """Load everything the demo needs; returns what was newly loaded. Safe to run again."""
     from nigran.access.service import add_user
+    from nigran.monitoring.demo import seed_demo_submissions
     from nigran.policy.service import load_path
     from nigran.reference import bundled_frameworks, load_admin_units, load_entities
 
@@ -53,6 +54,7 @@ def seed_demo(session: Session) -> list[str]:
     for username, role, clearance, entity, name in DEMO_USERS:
         if username not in existing:
             add_user(session, username, role=role, clearance=clearance, entity_code=entity, display_name=name)
+    seed_demo_submissions(session)  # illustrative reporting cycles and submissions
     return done
 
 
@@ -75,43 +77,44 @@ def overview() -> None:
 
     Example: nigran --as analyst overview
     """
+    from rich import box
     from rich.table import Table
 
-    from nigran.policy.overview import overview as compute
+    from nigran.monitoring.overview import overview as compute
 
     with reporting_errors(), session_as_user() as session:
         who = principal(session)
         rows = compute(session)
-    table = Table(title="Implementation overview", title_justify="left")
-    for col in (
-        "framework",
-        "period",
-        "objectives",
-        "indicators",
-        "with targets",
-        "actions done/total",
-        "actions delayed",
-        "milestones overdue",
-        "lead entities",
-    ):
-        table.add_column(col)
+    table = Table(title="Implementation overview", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("framework", "score", "status", "obj. met", "actions", "ms. late", "reported"):
+        table.add_column(name, justify="left" if name in ("framework", "status") else "right", no_wrap=True)
     for r in rows:
         total = sum(r.actions_by_status.values())
         table.add_row(
-            f"{r.code}\n{r.title}",
-            r.period,
-            str(r.objectives),
-            str(r.indicators),
-            str(r.indicators_with_targets),
+            f"[bold]{r.code}[/bold]",
+            _pct(r.score),
+            r.score_status.replace("_", " "),
+            f"{r.objectives_achieved}/{r.objectives}",
             f"{r.actions_by_status.get('completed', 0)}/{total}",
-            str(r.actions_by_status.get("delayed", 0)),
             f"{r.milestones_overdue}/{r.milestones}",
-            ", ".join(code for code, _ in r.lead_entities.most_common(3)),
+            f"{_pct(r.completeness)} ({_pct(r.timeliness)})",
         )
     console.print(table)
+    for r in rows:
+        console.print(f"  {r.code}: {r.title}, {r.period}; {r.indicators} indicators; cycle {r.score_cycle}")
     console.print(
-        f"Seen as {who.username} ({who.role.value}, clearance {who.clearance.name}). "
-        "Indicator values marked illustrative are demo data, not official figures."
+        "  actions: completed/all · ms. late: overdue milestones/all · reported: share of owed reports "
+        "received (share on time)"
+    )
+    console.print(
+        f"Seen as {who.username} ({who.role.value}, clearance {who.clearance.name}). Scores use verified "
+        "values only (docs/methodology.md). Indicator values marked illustrative are demo data, not official "
+        "figures."
     )
     if who.clearance < Classification.SECRET:
         console.print("Records above this clearance are not counted. Try: nigran --as admin overview")
+    console.print("Next: nigran score --framework NSP-2022 --by section · nigran report annual --help")
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.0f}%"

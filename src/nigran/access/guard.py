@@ -17,13 +17,21 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    object_session,
+    with_loader_criteria,
+)
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.util import find_tables
 
 from nigran.access.classification import Classification, ClassificationType
 from nigran.access.errors import AccessDenied, NoPrincipal
 from nigran.access.principal import Principal, Role
+from nigran.storage.base import Base
 
 PRINCIPAL_KEY = "nigran.principal"
 
@@ -107,8 +115,6 @@ def _check_bulk_writes(state: ORMExecuteState, principal: Principal) -> None:
 
 
 def _mappers() -> list[Any]:
-    from nigran.storage.base import Base
-
     return list(Base.registry.mappers)
 
 
@@ -178,5 +184,14 @@ class GuardedSession(Session):
     reuses the memory address of a collected one, which would leave a session unguarded."""
 
 
+def _check_delete(mapper: Any, connection: Any, target: Any) -> None:
+    """Deletes by cascade (an orphan removed from its parent's collection) are decided inside the flush,
+    after ``before_flush``: this per-row event sees them too."""
+    session = object_session(target)
+    if session is not None:
+        check_write(principal_of(session), target, deleting=True)
+
+
 event.listen(GuardedSession, "do_orm_execute", _filter_reads)
 event.listen(GuardedSession, "before_flush", _check_flush)
+event.listen(Base, "before_delete", _check_delete, propagate=True)

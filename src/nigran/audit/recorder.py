@@ -13,16 +13,17 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import event, func, insert, inspect, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from nigran.access.classification import Classification
 from nigran.access.guard import GuardedSession, principal_of
 from nigran.audit.chain import GENESIS, entry_hash
 from nigran.audit.models import AuditEntry
-from nigran.storage.base import utcnow
+from nigran.storage.base import Base, utcnow
 
 #: Tables whose rows are not audited: the trail itself, and derived caches that are rebuilt from audited data.
 SKIP_TABLES = {"audit_entry", "alembic_version"}
+DELETED_KEY = "nigran.audit.deleted"
 
 
 def _jsonable(value: Any) -> Any:
@@ -34,8 +35,10 @@ def _jsonable(value: Any) -> Any:
         return str(value)
     if isinstance(value, bytes):
         return value.hex()
-    if isinstance(value, dict | list | str | int | float | bool) or value is None:
-        return json.loads(json.dumps(value, default=str))
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict | list):
+        return json.loads(json.dumps(value, default=str))  # nested values: make them plain JSON once
     return str(value)
 
 
@@ -71,8 +74,8 @@ def _changes(session: Session) -> list[tuple[str, Any, dict[str, Any] | None, di
             before, after = _snapshot(obj, before=True), _snapshot(obj, before=False)
             if before != after:
                 rows.append(("update", obj, before, after))
-    for obj in session.deleted:
-        rows.append(("delete", obj, _snapshot(obj, before=True), None))
+    for obj, before in session.info.pop(DELETED_KEY, []):
+        rows.append(("delete", obj, before, None))
     return [r for r in rows if r[1].__table__.name not in SKIP_TABLES]
 
 
@@ -112,7 +115,20 @@ def _after_flush(session: Session, flush_context: object) -> None:
     conn.execute(insert(AuditEntry), rows)
 
 
+def _capture_delete(mapper: Any, connection: Any, target: Any) -> None:
+    """Every deleted row, cascaded orphans included, as it was just before the delete."""
+    session = object_session(target)
+    if session is not None and target.__table__.name not in SKIP_TABLES:
+        session.info.setdefault(DELETED_KEY, []).append((target, _snapshot(target, before=True)))
+
+
+def _forget_deletes(session: Session) -> None:
+    session.info.pop(DELETED_KEY, None)
+
+
 event.listen(GuardedSession, "after_flush", _after_flush)
+event.listen(GuardedSession, "after_rollback", _forget_deletes)
+event.listen(Base, "before_delete", _capture_delete, propagate=True)
 
 
 def head(session: Session) -> tuple[int, str]:

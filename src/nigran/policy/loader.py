@@ -73,7 +73,7 @@ class FrameworkBuilder:
         )
         self.framework = framework
         for pos, node in enumerate(fw["sections"]):
-            framework.sections.append(self.section(node, level, pos, None))
+            self.section(node, level, pos, None)  # Section(framework=…) puts it in framework.sections
         self.session.add(framework)
         return framework
 
@@ -93,8 +93,7 @@ class FrameworkBuilder:
             classification=level,
         )
         for i, child in enumerate(node.get("sections") or []):
-            sub = self.section(child, level, i, section)
-            self.framework.sections.append(sub)  # type: ignore[union-attr]
+            self.section(child, level, i, section)
         for i, child in enumerate(node.get("objectives") or []):
             section.objectives.append(self.objective(child, level, i))
         return section

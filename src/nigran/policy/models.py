@@ -154,7 +154,7 @@ class Indicator(Classified, Timestamped, Base):
         back_populates="indicator", cascade="all, delete-orphan", order_by="IndicatorTarget.year"
     )
     responsibilities: Mapped[list[Responsibility]] = relationship(
-        back_populates="indicator", cascade="all, delete-orphan"
+        back_populates="indicator", cascade="all, delete-orphan", order_by="Responsibility.id"
     )
 
     def classification_floor(self) -> Classification:
@@ -200,7 +200,7 @@ class Action(Classified, Timestamped, Base):
         back_populates="action", cascade="all, delete-orphan", order_by="Milestone.position"
     )
     responsibilities: Mapped[list[Responsibility]] = relationship(
-        back_populates="action", cascade="all, delete-orphan"
+        back_populates="action", cascade="all, delete-orphan", order_by="Responsibility.id"
     )
 
     def classification_floor(self) -> Classification:

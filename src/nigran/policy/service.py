@@ -12,11 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from nigran.policy.export import framework_to_dict
 from nigran.policy.loader import FrameworkBuilder
-from nigran.policy.models import Action, Entity, Framework, Indicator, Milestone, Objective, Section
+from nigran.policy.models import (
+    Action,
+    Entity,
+    Framework,
+    Indicator,
+    Milestone,
+    Objective,
+    Responsibility,
+    Section,
+)
 from nigran.policy.problems import InvalidInput, Problem
 from nigran.policy.validate import validate_document
 from nigran.policy.yamlio import YamlSyntaxError, load_yaml
@@ -54,10 +63,14 @@ def read_document(path: Path) -> tuple[Any, list[Problem]]:
 
 
 def validate_path(path: Path, session: Session | None) -> tuple[Any, list[Problem]]:
-    doc, problems = read_document(path)
-    if problems:
-        return None, problems
-    problems = validate_document(doc, str(path), known_entity_codes(session))
+    if path.suffix.lower() in (".xlsx", ".xlsm") and path.exists():
+        from nigran.policy.excel import validate_workbook
+
+        doc, problems = validate_workbook(path, known_entity_codes(session))
+    else:
+        doc, problems = read_document(path)
+        if not problems:
+            problems = validate_document(doc, str(path), known_entity_codes(session))
     if not problems and session is not None:
         code = str(doc["framework"]["code"])
         if session.scalar(select(Framework.id).where(Framework.code == code)) is not None:
@@ -66,8 +79,10 @@ def validate_path(path: Path, session: Session | None) -> tuple[Any, list[Proble
     return doc, problems
 
 
-def load_document(session: Session, doc: Any, filename: str = "<document>") -> Framework:
-    problems = validate_document(doc, filename, known_entity_codes(session))
+def load_document(
+    session: Session, doc: Any, filename: str = "<document>", *, validated: bool = False
+) -> Framework:
+    problems = [] if validated else validate_document(doc, filename, known_entity_codes(session))
     if problems:
         raise InvalidInput(problems)
     code = str(doc["framework"]["code"])
@@ -82,7 +97,7 @@ def load_path(session: Session, path: Path) -> Framework:
     doc, problems = validate_path(path, session)
     if problems:
         raise InvalidInput(problems)
-    return load_document(session, doc, str(path))
+    return load_document(session, doc, str(path), validated=True)
 
 
 def get_framework(session: Session, code: str) -> Framework:
@@ -130,7 +145,32 @@ def list_frameworks(session: Session) -> list[FrameworkSummary]:
 
 
 def export_document(session: Session, code: str) -> dict[str, Any]:
-    return framework_to_dict(get_framework(session, code))
+    """Loads the whole tree in a fixed number of queries (one per level), then converts it."""
+    framework = session.scalar(
+        select(Framework)
+        .where(Framework.code == code)
+        .options(
+            selectinload(Framework.sections).selectinload(Section.subsections),
+            selectinload(Framework.sections)
+            .selectinload(Section.objectives)
+            .selectinload(Objective.indicators)
+            .options(
+                selectinload(Indicator.targets),
+                selectinload(Indicator.responsibilities).joinedload(Responsibility.entity),
+            ),
+            selectinload(Framework.sections)
+            .selectinload(Section.objectives)
+            .selectinload(Objective.actions)
+            .options(
+                selectinload(Action.milestones).joinedload(Milestone.owner),
+                selectinload(Action.responsibilities).joinedload(Responsibility.entity),
+                joinedload(Action.owner),
+            ),
+        )
+    )
+    if framework is None:
+        raise NotFound(f"no framework {code!r}")
+    return framework_to_dict(framework)
 
 
 def derive(

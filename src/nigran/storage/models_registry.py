@@ -3,4 +3,7 @@
 from nigran.access import models as access_models  # noqa: F401
 from nigran.audit import models as audit_models  # noqa: F401
 from nigran.geo import models as geo_models  # noqa: F401
+from nigran.incidents import dedup_models  # noqa: F401
+from nigran.incidents import models as incident_models  # noqa: F401
+from nigran.monitoring import models as monitoring_models  # noqa: F401
 from nigran.policy import models as policy_models  # noqa: F401

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nigran.monitoring.scoring import score_framework
 from nigran.policy.models import Action, Framework, Indicator, Milestone, Objective, Responsibility
 
 
@@ -30,6 +31,13 @@ class FrameworkOverview:
     milestones_overdue: int = 0
     milestones_completed: int = 0
     lead_entities: Counter[str] = field(default_factory=Counter)
+    #: From monitoring (verified values only; see docs/methodology.md): the latest ended annual cycle.
+    score_cycle: str | None = None
+    score: float | None = None
+    score_status: str = "no_data"
+    objectives_achieved: int = 0
+    completeness: float | None = None
+    timeliness: float | None = None
 
 
 def overview(session: Session, today: date | None = None) -> list[FrameworkOverview]:
@@ -63,5 +71,16 @@ def overview(session: Session, today: date | None = None) -> list[FrameworkOverv
             ),
             lead_entities=Counter(r.entity.code for r in leads),
         )
+        _add_scores(session, item, today)
         out.append(item)
     return out
+
+
+def _add_scores(session: Session, item: FrameworkOverview, today: date) -> None:
+    fs = score_framework(session, item.code, as_of=today)
+    item.score_cycle, item.score, item.score_status = fs.cycle.code, fs.score, fs.status
+    item.objectives_achieved, item.completeness, item.timeliness = (
+        fs.objectives_achieved,
+        fs.completeness,
+        fs.timeliness,
+    )

@@ -1,0 +1,151 @@
+"""``nigran incidents dedup …``: review candidate duplicates, merge, keep apart, unmerge."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from nigran.cli_support import console, fail, reporting_errors, session_as_user
+from nigran.incidents import dedup
+from nigran.incidents.analytics import parse_period_bound
+from nigran.incidents.dedup_models import IncidentKeepApart, IncidentMerge
+from nigran.incidents.dedup_score import MIN_SCORE
+
+app = typer.Typer(
+    help="Find incidents reported more than once (by datasets and articles) and merge them, reversibly.\n\n"
+    "Example: nigran --as analyst incidents dedup candidates --from 2024-08 --to 2024-08",
+    no_args_is_help=True,
+)
+
+
+@app.command("candidates")
+def candidates(
+    date_from: str | None = typer.Option(None, "--from", help="YYYY, YYYY-MM or YYYY-MM-DD"),
+    date_to: str | None = typer.Option(None, "--to", help="YYYY, YYYY-MM or YYYY-MM-DD"),
+    province: str | None = typer.Option(
+        None, "--province", help="Province code or name, e.g. PK-KP or Sindh"
+    ),
+    min_score: float = typer.Option(MIN_SCORE, "--min-score", help="Lowest score shown (0-1)"),
+    same_dataset: bool = typer.Option(
+        False, "--same-dataset", help="Also pair records of one curated dataset (UCDP, ACLED, GTD)"
+    ),
+    limit: int = typer.Option(50, "--limit", help="Show at most this many pairs (0: all)"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+) -> None:
+    """List candidate duplicate pairs, best first, with the reason for every criterion.
+
+    Example: nigran --as analyst incidents dedup candidates --from 2024 --province PK-KP
+    """
+    if fmt not in ("table", "json"):
+        fail("--format is table or json")
+    try:
+        start, end = parse_period_bound(date_from, end=False), parse_period_bound(date_to, end=True)
+    except ValueError:
+        fail("--from/--to take YYYY, YYYY-MM or YYYY-MM-DD")
+        raise
+    columns = (
+        TextColumn("[bold]comparing districts"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with reporting_errors(), session_as_user() as session:
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("dedup", total=None)
+            found = dedup.find_candidates(
+                session, date_from=start, date_to=end, province=province, min_score=min_score,
+                same_dataset=same_dataset, progress=lambda n, t: bar.update(task, completed=n, total=t),
+            )  # fmt: skip
+        shown = found[:limit] if limit else found
+        if fmt == "json":
+            out = [{"first_id": c.first_id, "second_id": c.second_id, "score": c.score, "reasons": c.reasons}
+                   for c in shown]  # fmt: skip
+            typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
+            return
+        if not found:
+            console.print("no candidate duplicates")
+            return
+        table = Table("first", "second", "score", "why")
+        for c in shown:
+            table.add_row(str(c.first_id), str(c.second_id), f"{c.score:.2f}", "\n".join(c.reasons))
+        console.print(table)
+        console.print(f"{len(found)} candidate pair(s); merge with 'nigran incidents dedup merge ID ID', "
+                      "or dismiss with 'nigran incidents dedup keep-apart ID ID'")  # fmt: skip
+
+
+@app.command("merge")
+def merge(
+    ids: list[int] = typer.Argument(..., help="Incident ids; the first is kept as the survivor"),
+    note: str | None = typer.Option(None, "--note", help="Why, for the record"),
+) -> None:
+    """Merge incidents into the first one: every source is kept, analytics count the group once.
+
+    Example: nigran --as analyst incidents dedup merge 1042 88311
+    """
+    with reporting_errors(), session_as_user() as session:
+        made = dedup.merge(session, ids, note=note)
+        survivor = made[0].survivor_id if made else ids[0]
+    console.print(f"merged {len(made)} incident(s) into {survivor}")
+
+
+@app.command("keep-apart")
+def keep_apart(
+    first: int = typer.Argument(..., help="Incident id"),
+    second: int = typer.Argument(..., help="Incident id"),
+    note: str | None = typer.Option(None, "--note", help="Why, for the record"),
+) -> None:
+    """Record that two incidents are distinct events, so the pair is never proposed again.
+
+    Example: nigran --as analyst incidents dedup keep-apart 1042 1043 --note "two blasts, same market"
+    """
+    with reporting_errors(), session_as_user() as session:
+        dedup.keep_apart(session, first, second, note=note)
+    console.print(f"incidents {first} and {second} will be kept apart")
+
+
+@app.command("unmerge")
+def unmerge(
+    incident_id: int = typer.Argument(..., help="A merged duplicate, or a survivor (dissolves its group)"),
+) -> None:
+    """Undo a merge: the incident counts on its own again.
+
+    Example: nigran --as analyst incidents dedup unmerge 88311
+    """
+    with reporting_errors(), session_as_user() as session:
+        restored = dedup.unmerge(session, incident_id)
+    console.print(f"unmerged {', '.join(map(str, restored))}")
+
+
+@app.command("show")
+def show(incident_id: int = typer.Argument(..., help="Any incident of the group")) -> None:
+    """Show an incident's group (survivor first), every source, and the decisions taken on it.
+
+    Example: nigran --as analyst incidents dedup show 1042
+    """
+    with reporting_errors(), session_as_user() as session:
+        members = dedup.group(session, incident_id)
+        table = Table("incident", "role", "date", "district", "type", "killed")
+        for i, inc in enumerate(members):
+            role = "survivor" if i == 0 else "duplicate"
+            killed = "" if inc.killed is None else str(inc.killed)
+            table.add_row(str(inc.id), role, str(inc.date), inc.district_code or "", inc.event_type, killed)
+        console.print(table)
+        console.print("sources:")
+        for inc in members:
+            for src in inc.sources:
+                console.print(f"  {inc.id}: {src.dataset}:{src.source_id}", highlight=False)
+        console.print("decisions:")
+        for row in dedup.decisions(session, incident_id):
+            console.print(f"  {_describe(row)}", highlight=False)
+
+
+def _describe(row: IncidentMerge | IncidentKeepApart) -> str:
+    when = f"{row.created_at:%Y-%m-%d %H:%M}"
+    if isinstance(row, IncidentKeepApart):
+        return f"{when} kept apart {row.first_id} and {row.second_id} ({row.decided_by})"
+    undone = f", undone by {row.unmerged_by}" if row.unmerged_at else ""
+    score = f" score {row.score:.2f}" if row.score is not None else ""
+    return f"{when} merged {row.duplicate_id} into {row.survivor_id} ({row.merged_by}{score}){undone}"

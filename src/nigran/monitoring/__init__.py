@@ -1,0 +1,1 @@
+"""Implementation monitoring: reporting cycles, obligations, verified submissions and transparent scoring."""

@@ -1,0 +1,372 @@
+"""Monitoring services: cycles, obligations and submissions. Each takes a session the caller opened.
+
+Like every service here they only flush: the caller's ``Database.session`` is the transaction, so a batch of
+submissions (a workbook) is written entirely or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nigran.access.classification import Classification
+from nigran.access.guard import principal_of
+from nigran.monitoring import cycles as cyc
+from nigran.monitoring import workflow
+from nigran.monitoring.models import Obligation, ReportingCycle, Submission
+from nigran.monitoring.validation import ItemRef, check_submission
+from nigran.policy.models import Action, Framework, Indicator, Milestone, Responsibility
+from nigran.policy.service import NotFound, entity_by_code, get_framework
+
+#: Days after a period ends by which its report is due, unless a cycle says otherwise.
+DEFAULT_GRACE = {"quarterly": 30, "annual": 60}
+#: Which indicators report in which cycles: quarterly cycles ask for in-year series only.
+QUARTERLY_FREQUENCIES = {"monthly": {1, 2, 3, 4}, "quarterly": {1, 2, 3, 4}, "biannual": {2, 4}}
+
+
+def create_cycle(
+    session: Session, framework_code: str, code: str, deadline: date | None = None
+) -> ReportingCycle:
+    framework = get_framework(session, framework_code)
+    kind, start, end = cyc.parse_code(code)
+    code = code.strip().upper()
+    if (
+        session.scalar(
+            select(ReportingCycle.id).where(
+                ReportingCycle.framework_id == framework.id, ReportingCycle.code == code
+            )
+        )
+        is not None
+    ):
+        raise ValueError(f"cycle {code} of {framework.code} already exists")
+    if end < framework.period_start or start > framework.period_end:
+        raise ValueError(f"cycle {code} lies outside {framework.code}'s period")
+    cycle = ReportingCycle(
+        framework=framework,
+        code=code,
+        kind=kind,
+        period_start=start,
+        period_end=end,
+        deadline=deadline or end + timedelta(days=DEFAULT_GRACE[kind]),
+        classification=framework.classification,
+    )
+    session.add(cycle)
+    session.flush()
+    return cycle
+
+
+def ensure_cycles(session: Session, framework_code: str, years: list[int], quarterly: bool = True) -> int:
+    """Create the annual (and quarterly) cycles of ``years`` that do not exist yet; returns how many."""
+    have = {c.code for c in list_cycles(session, framework_code)}
+    made = 0
+    for year in years:
+        for code in ([f"{year}-Q{q}" for q in range(1, 5)] if quarterly else []) + [str(year)]:
+            if code not in have:
+                create_cycle(session, framework_code, code)
+                made += 1
+    return made
+
+
+def list_cycles(session: Session, framework_code: str) -> list[ReportingCycle]:
+    framework = get_framework(session, framework_code)
+    return list(
+        session.scalars(
+            select(ReportingCycle)
+            .where(ReportingCycle.framework_id == framework.id)
+            .order_by(ReportingCycle.period_end, ReportingCycle.kind.desc())
+        )
+    )
+
+
+def get_cycle(session: Session, framework_code: str, code: str) -> ReportingCycle:
+    framework = get_framework(session, framework_code)
+    cycle = session.scalar(
+        select(ReportingCycle).where(
+            ReportingCycle.framework_id == framework.id, ReportingCycle.code == code.strip().upper()
+        )
+    )
+    if cycle is None:
+        raise NotFound(f"no cycle {code!r} for {framework_code} (create it: nigran reporting cycles create)")
+    return cycle
+
+
+def _owed_in(cycle: ReportingCycle, frequency: str) -> bool:
+    if cycle.kind == "annual":
+        return True
+    quarter = (cycle.period_end.month - 1) // 3 + 1
+    return quarter in QUARTERLY_FREQUENCIES.get(frequency, set())
+
+
+def _indicator_owners(session: Session, indicator_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """Lead entities of each indicator; where none leads, the supporting ones."""
+    rows = session.execute(
+        select(Responsibility.indicator_id, Responsibility.entity_id, Responsibility.role)
+        .where(Responsibility.indicator_id.in_(indicator_ids))
+        .order_by(Responsibility.id)
+    )
+    out: dict[int, list[tuple[int, str]]] = {}
+    for indicator_id, entity_id, role in rows:
+        out.setdefault(indicator_id, []).append((entity_id, role))
+    return {k: [r for r in v if r[1] == "lead"] or v for k, v in out.items()}
+
+
+def milestone_owners(session: Session, milestone: Milestone) -> list[int]:
+    """Who reports on a milestone: its owner, else its action's owner, else the action's leads."""
+    owner = milestone.owner_id or milestone.action.owner_id
+    if owner:
+        return [owner]
+    leads = session.scalars(
+        select(Responsibility.entity_id).where(
+            Responsibility.action_id == milestone.action_id, Responsibility.role == "lead"
+        )
+    ).all()
+    return list(leads)
+
+
+def generate_obligations(session: Session, framework: Framework, cycle: ReportingCycle) -> list[Obligation]:
+    """Derive the cycle's obligations from the register's responsibilities; existing ones are kept.
+
+    Indicators are owed by their lead entities in every annual cycle and, by frequency, in quarterly ones.
+    Milestone updates are owed in annual cycles (they may be reported any time) until a verified update
+    says completed or cancelled.
+    """
+    existing = {
+        (o.entity_id, o.indicator_id, o.milestone_id): o
+        for o in session.scalars(select(Obligation).where(Obligation.cycle_id == cycle.id))
+    }
+    indicators = list(session.scalars(select(Indicator).where(Indicator.framework_id == framework.id)))
+    owners = _indicator_owners(session, [i.id for i in indicators])
+    wanted: list[tuple[int, Indicator | None, Milestone | None, str]] = []
+    for ind in indicators:
+        if _owed_in(cycle, ind.frequency):
+            wanted += [(entity_id, ind, None, role) for entity_id, role in owners.get(ind.id, [])]
+    closed = set(
+        session.scalars(
+            select(Submission.milestone_id).where(
+                Submission.framework_id == framework.id,
+                Submission.state == "verified",
+                Submission.milestone_status.in_(("completed", "cancelled")),
+                Submission.period_end < cycle.period_start,
+            )
+        )
+    )
+    milestones = session.scalars(select(Milestone).join(Action).where(Milestone.framework_id == framework.id))
+    for ms in milestones if cycle.kind == "annual" else []:
+        if ms.id not in closed:
+            wanted += [(entity_id, None, ms, "lead") for entity_id in milestone_owners(session, ms)]
+    out = []
+    for entity_id, ind, ms, role in wanted:
+        key = (entity_id, ind.id if ind else None, ms.id if ms else None)
+        if key in existing:
+            out.append(existing[key])
+            continue
+        item = ind if ind is not None else ms
+        level = max(Classification.parse(item.classification), Classification.parse(cycle.classification))
+        ob = Obligation(
+            cycle=cycle,
+            entity_id=entity_id,
+            indicator=ind,
+            milestone=ms,
+            role=role,
+            status="open",
+            classification=level,
+        )
+        session.add(ob)
+        existing[key] = ob
+        out.append(ob)
+    session.flush()
+    return out
+
+
+@dataclass
+class ValueInput:
+    """One reported value or milestone status, as typed on the CLI or read from a workbook row."""
+
+    item_code: str
+    value: float | None = None
+    milestone_status: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    evidence: str | None = None
+    note: str | None = None
+    unit: str | None = None
+    classification: Classification | None = None
+    illustrative: bool = False
+
+
+def resolve_item(session: Session, framework: Framework, code: str) -> ItemRef:
+    ind = session.scalar(
+        select(Indicator).where(Indicator.framework_id == framework.id, Indicator.code == code)
+    )
+    if ind is not None:
+        return ItemRef(indicator=ind)
+    ms = session.scalar(
+        select(Milestone).where(Milestone.framework_id == framework.id, Milestone.code == code)
+    )
+    if ms is not None:
+        return ItemRef(milestone=ms)
+    raise NotFound(f"{framework.code} has no indicator or milestone {code!r} that you may see")
+
+
+def reporters(session: Session, item: ItemRef) -> set[int]:
+    """Entities that may report ``item``: any responsibility (lead or supporting) for it."""
+    if item.indicator is not None:
+        return set(
+            session.scalars(
+                select(Responsibility.entity_id).where(Responsibility.indicator_id == item.indicator.id)
+            )
+        )
+    assert item.milestone is not None
+    ms = item.milestone
+    ids = set(milestone_owners(session, ms))
+    ids |= set(
+        session.scalars(select(Responsibility.entity_id).where(Responsibility.action_id == ms.action_id))
+    )
+    return ids
+
+
+def submit(
+    session: Session,
+    cycle: ReportingCycle,
+    entity_code: str | None,
+    data: ValueInput,
+    *,
+    draft: bool = False,
+    at: datetime | None = None,
+) -> Submission:
+    """Validate and record one value as a draft or as submitted. Raises ``InvalidInput`` naming the field."""
+    who = principal_of(session)
+    framework = cycle.framework
+    entity = entity_by_code(session, entity_code) if entity_code else None
+    if entity is None and who.entity_id is None:
+        raise ValueError("say which entity reports this value (--entity)")
+    entity_id = entity.id if entity is not None else who.entity_id
+    item = resolve_item(session, framework, data.item_code)
+    check_submission(item, data, cycle, entity_id in reporters(session, item), draft=draft)
+    ob = session.scalar(
+        select(Obligation).where(
+            Obligation.cycle_id == cycle.id, Obligation.entity_id == entity_id, _item_is(Obligation, item)
+        )
+    )
+    previous = _latest(session, cycle, entity_id, item)
+    if previous is not None and previous.state in workflow.OPEN_STATES:
+        raise workflow.IllegalTransition(
+            f"{data.item_code} already has submission {previous.id} ({previous.state}) in {cycle.code}: "
+            "edit, resubmit or verify that one instead of starting another"
+        )
+    level = max(item.level, data.classification or item.level)
+    sub = Submission(
+        framework_id=framework.id,
+        cycle_id=cycle.id,
+        obligation=ob,
+        entity_id=entity_id,
+        indicator=item.indicator,
+        milestone=item.milestone,
+        period_start=data.period_start or cycle.period_start,
+        period_end=data.period_end or cycle.period_end,
+        value=data.value,
+        milestone_status=data.milestone_status,
+        evidence=data.evidence,
+        note=data.note,
+        supersedes_id=previous.id if previous is not None else None,
+        illustrative=data.illustrative,
+        classification=level,
+    )
+    session.add(sub)
+    workflow.apply(session, sub, "draft" if draft else "submit", at=at)
+    _sync_obligation(sub)
+    workflow.flush(session)
+    return sub
+
+
+def _item_is(model: type[Obligation] | type[Submission], item: ItemRef):  # type: ignore[no-untyped-def]
+    if item.indicator is not None:
+        return model.indicator_id == item.indicator.id
+    return model.milestone_id == item.milestone.id  # type: ignore[union-attr]
+
+
+def _latest(session: Session, cycle: ReportingCycle, entity_id: int, item: ItemRef) -> Submission | None:
+    return session.scalar(
+        select(Submission)
+        .where(Submission.cycle_id == cycle.id, Submission.entity_id == entity_id, _item_is(Submission, item))
+        .order_by(Submission.id.desc())
+    )
+
+
+def _sync_obligation(sub: Submission) -> None:
+    ob = getattr(sub, "obligation", None)
+    if ob is not None and ob.status != sub.state:
+        ob.status = sub.state  # bumps the obligation's version: concurrent writers collide here
+
+
+def get_submission(session: Session, submission_id: int) -> Submission:
+    sub = session.get(Submission, submission_id)
+    if sub is None:
+        raise NotFound(f"no submission {submission_id} that you may see")
+    return sub
+
+
+def transition(
+    session: Session,
+    submission_id: int,
+    action: str,
+    *,
+    comment: str | None = None,
+    expected_version: int | None = None,
+    changes: ValueInput | None = None,
+    at: datetime | None = None,
+) -> Submission:
+    """Verify, return, submit a draft, edit a draft, or resubmit (with corrected values) a submission."""
+    sub = get_submission(session, submission_id)
+    workflow.check_version(sub, expected_version)
+    _ = (sub.events, sub.obligation, sub.cycle)  # load now: a lazy load later would autoflush half a change
+    if changes is not None:
+        if action not in ("edit", "resubmit"):
+            raise workflow.IllegalTransition(
+                f"values can be changed only when editing or resubmitting, not {action}"
+            )
+        item = ItemRef(indicator=sub.indicator, milestone=sub.milestone)
+        merged = ValueInput(
+            item.code,
+            changes.value if changes.value is not None else sub.value,
+            changes.milestone_status or sub.milestone_status,
+            changes.period_start or sub.period_start,
+            changes.period_end or sub.period_end,
+            changes.evidence or sub.evidence,
+            changes.note or sub.note,
+            changes.unit,
+        )
+        check_submission(item, merged, sub.cycle, True, draft=action == "edit")
+        sub.value, sub.milestone_status, sub.evidence, sub.note = (
+            merged.value,
+            merged.milestone_status,
+            merged.evidence,
+            merged.note,
+        )
+        sub.period_start, sub.period_end = merged.period_start, merged.period_end  # type: ignore[assignment]
+    workflow.apply(session, sub, action, comment=comment, at=at)
+    _sync_obligation(sub)
+    workflow.flush(session)
+    return sub
+
+
+def verify(session: Session, submission_id: int, expected_version: int | None = None) -> Submission:
+    return transition(session, submission_id, "verify", expected_version=expected_version)
+
+
+def return_submission(
+    session: Session, submission_id: int, comment: str, expected_version: int | None = None
+) -> Submission:
+    return transition(session, submission_id, "return", comment=comment, expected_version=expected_version)
+
+
+def resubmit(
+    session: Session,
+    submission_id: int,
+    changes: ValueInput | None = None,
+    expected_version: int | None = None,
+) -> Submission:
+    return transition(session, submission_id, "resubmit", changes=changes, expected_version=expected_version)

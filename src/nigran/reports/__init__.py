@@ -1,0 +1,1 @@
+"""The annual review report: gathered through a clearance-filtered session, drawn as HTML, PDF and tables."""
