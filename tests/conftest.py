@@ -143,5 +143,7 @@ def system() -> Principal:
 @pytest.fixture
 def shared_data() -> Path:
     if not SHARED_DATA.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have the shared evaluation data at {SHARED_DATA}")
         pytest.skip(f"shared evaluation data not found at {SHARED_DATA}")
     return SHARED_DATA

@@ -208,3 +208,29 @@ def test_every_new_database_object_is_guarded(db):
         other.dispose()
         del other
         gc.collect()
+
+
+def test_statement_level_inserts_are_checked_and_updates_refused(db):
+    from sqlalchemy import insert, update
+
+    from nigran.geo.models import AdminUnit
+
+    load_fixture(db)
+    with db.session(ANALYST) as s:
+        objective_id, framework_id = s.execute(select(Objective.id, Objective.framework_id)).first()
+        row = {
+            "framework_id": framework_id,
+            "objective_id": objective_id,
+            "code": "BULK-1",
+            "name": "bulk",
+            "classification": Classification.RESTRICTED,
+        }
+        s.execute(insert(Indicator), [row])
+    with pytest.raises(AccessDenied, match="SECRET"), db.session(ANALYST) as s:
+        s.execute(insert(Indicator), [{**row, "code": "BULK-2", "classification": Classification.SECRET}])
+    with pytest.raises(AccessDenied, match="may not write"), db.session(ANALYST) as s:
+        s.execute(insert(AdminUnit), [{"code": "X", "name": "x", "level": "district"}])
+    with pytest.raises(AccessDenied, match="bulk UPDATE"), db.session(ADMIN) as s:
+        s.execute(update(Indicator).values(unit="x"))
+    with db.session(ADMIN) as s:
+        assert s.scalar(select(func.count()).select_from(Indicator).where(Indicator.code.like("BULK-%"))) == 1

@@ -89,29 +89,38 @@ def _refuse_raw_reads(state: ORMExecuteState, principal: Principal) -> None:
             )
 
 
+def check_bulk_insert(principal: Principal, table_name: str, rows: Any) -> None:
+    """The checks a statement-level INSERT gets instead of ``before_flush``: the role may write the table's
+    model, and no row is above the principal's clearance. Also called by driver-level bulk loaders
+    (``incidents/bulk.py``), so that every write path applies the same rule from this one module."""
+    if principal.is_system:
+        return
+    mapper = next((m for m in _mappers() if m.local_table.name == table_name), None)
+    roles = (
+        getattr(mapper.class_, "__write_roles__", frozenset({Role.ADMINISTRATOR})) if mapper else frozenset()
+    )
+    if principal.role not in roles:
+        raise AccessDenied(f"{principal.username} ({principal.role}) may not write {table_name} rows")
+    for row in rows if isinstance(rows, list | tuple) else [rows or {}]:
+        if "classification" in row and Classification.parse(row["classification"]) > principal.clearance:
+            raise AccessDenied(
+                f"{principal.username} may not write a {Classification.parse(row['classification']).name} "
+                f"{table_name} row"
+            )
+
+
 def _check_bulk_writes(state: ORMExecuteState, principal: Principal) -> None:
     """Statement-level writes skip ``before_flush``: bulk inserts are checked row by row here,
     bulk updates and deletes are left to the system principal (load the objects to change them)."""
     if not (state.is_insert or state.is_update or state.is_delete):
         return
-    table = state.statement.table  # type: ignore[union-attr]
-    mapper = next((m for m in _mappers() if m.local_table is table), None)
-    roles = (
-        getattr(mapper.class_, "__write_roles__", frozenset({Role.ADMINISTRATOR})) if mapper else frozenset()
-    )
-    if principal.role not in roles:
-        raise AccessDenied(f"{principal.username} ({principal.role}) may not write {table.name} rows")
+    table_name = state.statement.table.name  # type: ignore[union-attr]
     if not state.is_insert:
+        check_bulk_insert(principal, table_name, [])  # the role check, then refuse
         raise AccessDenied(
             "bulk UPDATE/DELETE bypasses per-record checks and the audit trail: change objects"
         )
-    params = state.parameters
-    rows = params if isinstance(params, list) else [params or {}]
-    for row in rows:
-        if "classification" in row and Classification.parse(row["classification"]) > principal.clearance:
-            raise AccessDenied(
-                f"{principal.username} may not write a {row['classification']} {table.name} row"
-            )
+    check_bulk_insert(principal, table_name, state.parameters)
 
 
 def _mappers() -> list[Any]:

@@ -15,9 +15,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from nigran.access.classification import Classification
-from nigran.access.errors import AccessDenied
-from nigran.access.guard import principal_of
+from nigran.access.guard import check_bulk_insert, principal_of
 from nigran.storage.base import utcnow
 
 _Processors = list[Callable[[Any], Any] | None]
@@ -39,15 +37,7 @@ def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]], ro
     """Insert ``rows`` (dicts with the same keys) into ``model``'s table in the session's transaction."""
     if not rows:
         return
-    principal = principal_of(session)
-    if not principal.is_system:
-        if principal.role not in roles:
-            raise AccessDenied(
-                f"{principal.username} ({principal.role}) may not write {model.__tablename__} rows"
-            )
-        top = max(Classification.parse(r["classification"]) for r in rows)
-        if top > principal.clearance:
-            raise AccessDenied(f"{principal.username} may not write a {top.name} {model.__tablename__} row")
+    check_bulk_insert(principal_of(session), model.__tablename__, list(rows))
     table: Table = model.__table__
     stamps = tuple(c for c in ("created_at", "updated_at") if c in table.c and c not in rows[0])
     columns = tuple(rows[0]) + stamps

@@ -1,6 +1,5 @@
-"""Storage: the SQLAlchemy base, engines for SQLite and PostgreSQL, transactions and migrations."""
+"""Storage: the SQLAlchemy base, engines for SQLite and PostgreSQL, transactions and migrations.
 
-from nigran.storage.base import Base
-from nigran.storage.db import Database
-
-__all__ = ["Base", "Database"]
+Import ``nigran.storage.base`` or ``nigran.storage.db`` directly; this package imports nothing itself, so that
+models can import the base without pulling in the session machinery (and its access guard) first.
+"""
