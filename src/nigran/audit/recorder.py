@@ -44,19 +44,32 @@ def _jsonable(value: Any) -> Any:
 
 def _snapshot(obj: Any, *, before: bool) -> dict[str, Any]:
     state = inspect(obj)
+    if not before:  # the row as flushed: read the loaded values directly, no attribute history needed
+        values = state.dict
+        return {key: _jsonable(values.get(key)) for key in _column_keys(state.mapper)}
     out: dict[str, Any] = {}
-    for attr in state.mapper.column_attrs:
-        hist = state.attrs[attr.key].history
-        if before and hist.deleted:
+    for key in _column_keys(state.mapper):
+        hist = state.attrs[key].history
+        if hist.deleted:
             value = hist.deleted[0]
-        elif before and hist.unchanged:
+        elif hist.unchanged:
             value = hist.unchanged[0]
-        elif before and hist.added and not hist.deleted:
+        elif hist.added:
             value = None  # was unset before this change
         else:
-            value = getattr(obj, attr.key)
-        out[attr.key] = _jsonable(value)
+            value = getattr(obj, key)
+        out[key] = _jsonable(value)
     return out
+
+
+_COLUMN_KEYS: dict[Any, tuple[str, ...]] = {}
+
+
+def _column_keys(mapper: Any) -> tuple[str, ...]:
+    keys = _COLUMN_KEYS.get(mapper)
+    if keys is None:
+        keys = _COLUMN_KEYS[mapper] = tuple(attr.key for attr in mapper.column_attrs)
+    return keys
 
 
 def _record_id(obj: Any) -> str:

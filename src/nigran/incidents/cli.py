@@ -16,6 +16,7 @@ from nigran.cli_support import console, fail, reporting_errors, session_as_user
 from nigran.incidents import analytics
 from nigran.incidents.readers import FORMATS
 from nigran.incidents.rows import count_lines
+from nigran.incidents.sync_cli import app as sync_app
 
 app = typer.Typer(
     help="Security incidents from UCDP GED, ACLED, GTD and CSV: imports, figures, reports, indicators.\n\n"
@@ -255,6 +256,7 @@ actors_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(actors_app, name="actors")
+app.add_typer(sync_app, name="sync")
 
 
 @actors_app.command("load")
