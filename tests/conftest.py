@@ -147,3 +147,23 @@ def shared_data() -> Path:
             pytest.fail(f"CI must have the shared evaluation data at {SHARED_DATA}")
         pytest.skip(f"shared evaluation data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_outside_network() -> Iterator[None]:
+    """Nigran runs air-gapped: any test that tries to reach a host other than this machine fails."""
+    import socket
+
+    original = socket.socket.connect
+
+    def connect(self, address):  # type: ignore[no-untyped-def]
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in ("::1", "localhost") or host.startswith("/")
+        ):
+            raise OSError(f"test tried to reach {host}: tests never use the network")
+        return original(self, address)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = original  # type: ignore[method-assign]

@@ -35,28 +35,13 @@ def add(
         fail(str(exc))
     with STATE.db.session(Principal.system()) as probe:
         bootstrap = service.user_count(probe) == 0
+    # The first account is created by the system (bootstrap); later ones by an acting administrator.
+    opened = STATE.db.session(Principal.system()) if bootstrap else session_as_user()
     try:
-        with reporting_errors():
-            if bootstrap:
-                with STATE.db.session(Principal.system()) as session:
-                    service.add_user(
-                        session,
-                        username,
-                        role=parsed_role,
-                        clearance=level,
-                        entity_code=entity,
-                        display_name=name,
-                    )
-            else:
-                with session_as_user() as session:
-                    service.add_user(
-                        session,
-                        username,
-                        role=parsed_role,
-                        clearance=level,
-                        entity_code=entity,
-                        display_name=name,
-                    )
+        with reporting_errors(), opened as session:
+            service.add_user(
+                session, username, role=parsed_role, clearance=level, entity_code=entity, display_name=name
+            )
     except ValueError as exc:
         fail(str(exc))
     console.print(f"created user {username} ({parsed_role.value}, {level.name})")

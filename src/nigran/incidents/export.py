@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from nigran.access.classification import Classification
 from nigran.incidents.analytics import Filters, _row_filters
-from nigran.incidents.models import Actor, Incident
+from nigran.incidents.models import CASUALTY_FIELDS, Actor, Incident
 
 FIELDS = (
     "id",
@@ -33,13 +33,7 @@ FIELDS = (
     "actor_code",
     "claimed",
     "target_type",
-    "killed",
-    "victims_killed",
-    "civilians_killed",
-    "security_killed",
-    "militants_killed",
-    "injured",
-    "hostages",
+    *CASUALTY_FIELDS,
     "notes",
     "classification",
     "sources",

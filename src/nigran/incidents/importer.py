@@ -27,7 +27,7 @@ from nigran.incidents import bulk, cube
 from nigran.incidents import mappings as mp
 from nigran.incidents.actors import ActorMatcher
 from nigran.incidents.cube import CubeDelta
-from nigran.incidents.models import ImportBatch, Incident, IncidentSource
+from nigran.incidents.models import CASUALTY_FIELDS, ImportBatch, Incident, IncidentSource
 from nigran.incidents.places import PlaceResolver
 from nigran.incidents.readers import DATASET, FORMATS, PARSERS, ucdp_version_from_name
 from nigran.incidents.rows import Parsed, RowError, iter_rows
@@ -49,13 +49,7 @@ INCIDENT_COLS = (
     "actor",
     "claimed",
     "target_type",
-    "killed",
-    "victims_killed",
-    "civilians_killed",
-    "security_killed",
-    "militants_killed",
-    "injured",
-    "hostages",
+    *CASUALTY_FIELDS,
     "notes",
 )
 CHUNK = 5000

@@ -40,6 +40,18 @@ MEASURES = (
 )
 
 
+#: The casualty figures every layout carries, in one order: imports, exports and readers share it.
+CASUALTY_FIELDS = (
+    "killed",
+    "victims_killed",
+    "civilians_killed",
+    "security_killed",
+    "militants_killed",
+    "injured",
+    "hostages",
+)
+
+
 class Actor(Classified, Timestamped, Base):
     """An organisation (never a person) as the registry names it, with every alias sources use for it."""
 

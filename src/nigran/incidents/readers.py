@@ -15,6 +15,7 @@ from typing import Any
 
 from nigran.access.classification import Classification
 from nigran.incidents import mappings as mp
+from nigran.incidents.models import CASUALTY_FIELDS
 from nigran.incidents.rows import Parsed, RowError, clip, finish, guarded, to_date, to_float, to_int
 
 FORMATS = ("acled", "ucdp-ged", "gtd", "csv")
@@ -34,13 +35,7 @@ CSV_FIELDS = (
     "actor",
     "claimed",
     "target_type",
-    "killed",
-    "victims_killed",
-    "civilians_killed",
-    "security_killed",
-    "militants_killed",
-    "injured",
-    "hostages",
+    *CASUALTY_FIELDS,
     "notes",
     "url",
     "title",
