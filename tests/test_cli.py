@@ -147,3 +147,15 @@ def test_every_command_has_help_with_an_example():
 
     missing = [" ".join(p) for p, cmd in walk(group, []) if "Example:" not in (cmd.help or "")]
     assert not missing, f"commands without an 'Example:' in their help: {missing}"
+
+
+def test_command_reference_is_current():
+    """docs/cli.md is generated from the commands; an undocumented or renamed command fails here."""
+    from pathlib import Path
+
+    from nigran.cli_reference import render
+
+    reference = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
+    assert reference.read_text(encoding="utf-8") == render(), (
+        "run: python -m nigran.cli_reference > docs/cli.md"
+    )
