@@ -2,14 +2,14 @@
 
 SQLAlchemy's Core ``executemany`` spends about as long preparing parameters as SQLite spends inserting; at a
 million rows that is the difference between one minute and three. This path therefore hands prepared tuples
-to the driver. Because it goes beneath the ORM, the access guard's bulk-insert check does not see it, and
-:func:`insert_rows` makes the same checks itself first: the principal's role may write the table, and no
-row is above the principal's clearance. Only the importer uses it, and only for INSERTs.
+to the driver. Because it goes beneath the ORM, the access guard's statement check does not see it, so
+:func:`insert_values` calls the guard's own ``check_bulk_insert`` first: the principal's role may write the
+table, and no row is above the principal's clearance. Only the importer uses it, and only for INSERTs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Table
@@ -33,22 +33,22 @@ def _prepare(session: Session, table: Table, columns: tuple[str, ...]) -> tuple[
     return _cache[key]
 
 
-def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]], roles: frozenset[Any]) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``model``'s table in the session's transaction."""
+def processors(session: Session, model: Any, columns: tuple[str, ...]) -> _Processors:
+    """The driver conversions of ``columns`` (None where a value goes to the driver as it is)."""
+    return list(_prepare(session, model.__table__, columns)[1])
+
+
+def insert_values(
+    session: Session, model: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]], levels: set[int]
+) -> None:
+    """Insert driver-ready tuples (converted with :func:`processors`); ``levels``: their classifications,
+    each checked against the principal's clearance by the guard. Timestamps are appended here."""
     if not rows:
         return
-    check_bulk_insert(principal_of(session), model.__tablename__, list(rows))
+    check_bulk_insert(principal_of(session), model.__tablename__, [{"classification": lv} for lv in levels])
     table: Table = model.__table__
-    stamps = tuple(c for c in ("created_at", "updated_at") if c in table.c and c not in rows[0])
-    columns = tuple(rows[0]) + stamps
-    sql, processors = _prepare(session, table, columns)
-    tail = [utcnow()] * len(stamps)
-    converting = [(i, proc) for i, proc in enumerate(processors) if proc is not None]
-    params = []
-    for row in rows:
-        values = [*row.values(), *tail]
-        for i, proc in converting:
-            if values[i] is not None:
-                values[i] = proc(values[i])
-        params.append(tuple(values))
-    session.connection().exec_driver_sql(sql, params)
+    stamps = tuple(c for c in ("created_at", "updated_at") if c in table.c and c not in columns)
+    sql, procs = _prepare(session, table, columns + stamps)
+    now = utcnow()
+    tail = tuple(now if p is None else p(now) for p in procs[len(columns) :])
+    session.connection().exec_driver_sql(sql, [row + tail for row in rows] if tail else rows)

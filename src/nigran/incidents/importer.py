@@ -1,10 +1,11 @@
 """``nigran incidents import``: one file, one transaction, every problem listed, nothing half-written.
 
-Speed: new incidents and their sources go in with ORM bulk ``INSERT … RETURNING`` in chunks (the guard checks
-role and clearance of every row); the audit trail gets one :class:`ImportBatch` row per import instead of one
-entry per row, and each written row points back to that batch. Changed rows (a newer dataset version) are
-loaded and changed as objects, so those changes are audited field by field.
-"""
+Speed: :mod:`nigran.incidents.plan` reads and sorts the rows (in a second process for big CSV files on
+SQLite); this module writes them: new incidents and their sources with driver ``executemany`` in chunks
+(:mod:`nigran.incidents.bulk` makes the guard's role and clearance checks first); the audit trail gets one
+:class:`ImportBatch` row per import instead of one entry per row, and each written row points back to that
+batch. Changed rows (a newer dataset version) are loaded and changed as objects, so those changes are
+audited field by field."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import csv
 import hashlib
 import json
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,14 +25,15 @@ from sqlalchemy.orm import Session, selectinload
 from nigran.access.classification import Classification
 from nigran.access.errors import AccessDenied
 from nigran.access.guard import principal_of
-from nigran.incidents import bulk, cube
+from nigran.incidents import bulk
 from nigran.incidents import mappings as mp
 from nigran.incidents.actors import ActorMatcher
-from nigran.incidents.cube import CubeDelta
-from nigran.incidents.models import CASUALTY_FIELDS, ImportBatch, Incident, IncidentSource
+from nigran.incidents.cube import YEAR, CubeDelta
+from nigran.incidents.models import CASUALTY_FIELDS, MEASURES, ImportBatch, Incident, IncidentSource
 from nigran.incidents.places import PlaceResolver
+from nigran.incidents.plan import Planner, plans, should_fork
 from nigran.incidents.readers import DATASET, FORMATS, PARSERS, ucdp_version_from_name
-from nigran.incidents.rows import Parsed, RowError, iter_rows
+from nigran.incidents.rows import Parsed
 from nigran.policy.problems import InvalidInput, Problem
 
 INCIDENT_COLS = (
@@ -52,7 +55,21 @@ INCIDENT_COLS = (
     *CASUALTY_FIELDS,
     "notes",
 )
-CHUNK = 5000
+#: The fields of a planned row, in the order of its incident values (then classification, import line).
+ROW_COLS = (*INCIDENT_COLS, "province_code", "district_code", "actor_id")
+INCIDENT_INSERT = ("import_batch_id", *ROW_COLS, "classification", "import_line")
+SOURCE_COLS = (
+    "incident_id",
+    "import_batch_id",
+    "dataset",
+    "source_id",
+    "dataset_version",
+    "url",
+    "title",
+    "raw",
+    "row_hash",
+    "classification",
+)
 
 
 @dataclass
@@ -82,6 +99,8 @@ class _Run:
     batch: ImportBatch | None = None
     cube: CubeDelta = field(default_factory=CubeDelta)
     actor_codes: dict[int, str] = field(default_factory=dict)
+    #: month-grain cube cells of the inserted rows: (dim, year, month, province, key, level) → counts
+    month_cells: dict[tuple[str, int, int, str, str, int], list[int]] = field(default_factory=dict)
 
 
 def file_sha256(path: Path) -> str:
@@ -143,77 +162,51 @@ def import_file(
     )
     actors, places = ActorMatcher.from_session(session), PlaceResolver(session)
     run.actor_codes = {aid: code for aid, code in actors.by_key.values()}
-    actor_cache: dict[str | None, tuple[int, str] | None] = {}
-    if session.get_bind().dialect.name == "sqlite":
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
         # a big page cache keeps the indexes of a million-row import in memory (default is 2 MB)
         session.connection().exec_driver_sql("PRAGMA cache_size=-262144")
-    parse = PARSERS[fmt]
-    # not the version: a row a new release leaves unchanged stays as it is (its source keeps the old version)
-    fingerprint = json.dumps([fmt, int(classification), overrides], sort_keys=True, default=str)
-    seen: dict[str, int] = {}
-    new: list[Parsed] = []
-    changed: list[Parsed] = []
+    planner = Planner(
+        path=path,
+        parse=PARSERS[fmt],
+        tables=tables,
+        # not the version: a row a new release leaves unchanged stays as it is (its source keeps the old one)
+        fingerprint=json.dumps([fmt, int(classification), overrides], sort_keys=True, default=str),
+        clearance=int(principal.clearance),
+        level=int(classification),
+        dataset=dataset,
+        version=version,
+        existing=existing,
+        places=places,
+        actors=actors,
+        skip_invalid=skip_invalid,
+        incident_cols=ROW_COLS,
+        incident_procs=[*bulk.processors(session, Incident, ROW_COLS), None, None],
+        source_procs=[*bulk.processors(session, IncidentSource, SOURCE_COLS[2:-1]), None],
+    )
     rejects: list[tuple[Parsed, list[Problem]]] = []
     res = run.result
-    header: tuple[str, ...] | None = None
-    for line, raw in iter_rows(path):
-        if header is None:  # the columns belong to how a row was read: hash them once, with the settings
-            header = tuple(raw)
-            fingerprint += "\x1d" + "\x1f".join(header)
-        res.rows_read += 1
-        row = parse(line, raw, tables)
-        if row.classification is not None and row.classification > principal.clearance:
-            row.errors.append(RowError("classification", row.classification.name, "above your clearance"))
-        if row.source_id in seen:
-            row.errors.append(
-                RowError("id", row.source_id, f"duplicate id, first on line {seen[row.source_id]}")
-            )
-        elif row.source_id:
-            seen[row.source_id] = line
-        if row.errors:
-            found = [
-                Problem(line, f"column {e.column!r} value {str(e.value)[:80]!r}: {e.why}", str(path))
-                for e in row.errors
-            ]
-            res.problems += found
-            rejects.append((row, found))
-            continue
-        if row.skip:
-            res.skipped += 1
-            continue
-        _locate(row, places)
-        name = row.fields.get("actor")
-        if name not in actor_cache:
-            actor_cache[name] = actors.match(name)
-        match = actor_cache[name]
-        row.fields["actor_id"] = match[0] if match else None
-        row.source["row_hash"] = _row_hash(row, fingerprint)
-        known = existing.get(row.source_id)
-        if known is None:
-            new.append(row)
-        elif known[2] != row.source["row_hash"]:
-            changed.append(row)
-        else:
-            res.unchanged += 1
-        writing = skip_invalid or not res.problems
-        if len(new) >= CHUNK:
-            if writing:
-                _insert(run, new)
-            new = []
-        if len(changed) >= CHUNK:
-            if writing:
-                _update(run, changed)
-            changed = []
-        if progress and res.rows_read % 1000 == 0:
-            progress(1000)
+    # closing: an error here stops the planning process at once
+    with closing(plans(planner, parallel=should_fork(path, dialect))) as chunks:
+        for plan in chunks:
+            res.rows_read += plan.rows_read
+            res.skipped += plan.skipped
+            res.unchanged += plan.unchanged
+            res.problems += plan.problems
+            rejects += plan.rejects
+            if skip_invalid or not res.problems:
+                _insert(run, plan.new)
+                _update(run, plan.changed)
+            if progress:
+                progress(plan.rows_read)
     if res.problems and not skip_invalid:
         raise InvalidInput(res.problems)
-    _insert(run, new)
-    _update(run, changed)
     res.rejected = len(rejects)
     if run.batch is not None:
-        if res.inserted:
-            cube.add_batch(session, run.batch.id)
+        for (dim, year, month, province, key, level), counts in run.month_cells.items():
+            for grain in (month, YEAR):
+                cell = run.cube.cells[(dim, year, grain, province, key, level)]
+                cell[:] = [a + b for a, b in zip(cell, counts, strict=True)]
         run.cube.flush(session)
         b = run.batch
         b.rows_read, b.inserted, b.updated, b.unchanged = (
@@ -228,19 +221,6 @@ def import_file(
     if rejects_path is not None and rejects:
         _write_rejects(rejects_path, rejects)
     return res
-
-
-def _locate(row: Parsed, places: PlaceResolver) -> None:
-    f = row.fields
-    place = places.resolve(f.get("province"), f.get("district") or f.get("place"), f.get("lat"), f.get("lon"))
-    f["province_code"], f["district_code"] = place.province_code, place.district_code
-
-
-def _row_hash(row: Parsed, fingerprint: str) -> str:
-    """The row as read plus how it was read (format, mapping, level): a new mapping updates rows."""
-    # the header is part of the fingerprint, so the values alone identify the row
-    payload = fingerprint + "\x1e" + "\x1f".join(map(str, row.raw.values()))
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _batch(run: _Run) -> ImportBatch:
@@ -259,51 +239,41 @@ def _batch(run: _Run) -> ImportBatch:
     return run.batch
 
 
-def _insert(run: _Run, rows: list[Parsed]) -> None:
+def _insert(run: _Run, rows: list[tuple[int, tuple[Any, ...], tuple[Any, ...]]]) -> None:
+    """New rows as the planner prepared them: (line, incident values, source values)."""
     if not rows:
         return
     batch_id = _batch(run).id
-    levels = [row.classification or run.level for row in rows]
-    incidents = [
-        {
-            **{c: row.fields.get(c) for c in INCIDENT_COLS},
-            "province_code": row.fields.get("province_code"),
-            "district_code": row.fields.get("district_code"),
-            "actor_id": row.fields.get("actor_id"),
-            "classification": level,
-            "import_batch_id": batch_id,
-            "import_line": row.line,
-        }
-        for row, level in zip(rows, levels, strict=True)
-    ]
+    head = (batch_id,)
+    levels = {inc[-2] for _, inc, _ in rows}
     try:
-        # Plain executemany, then read the generated ids back by (batch, line): RETURNING makes SQLAlchemy
-        # build multi-row VALUES statements per chunk, which is slower on SQLite.
-        bulk.insert_rows(run.session, Incident, incidents, Incident.__write_roles__)
-        lines = select(Incident.import_line, Incident.id).where(
-            Incident.import_batch_id == batch_id, Incident.import_line.between(rows[0].line, rows[-1].line)
-        )
-        by_line = {line: iid for line, iid in run.session.execute(lines)}
-        ids = [by_line[row.line] for row in rows]
-        bulk.insert_rows(
-            run.session,
+        session = run.session
+        if session.get_bind().dialect.name == "sqlite":
+            # the transaction holds SQLite's write lock from BEGIN IMMEDIATE, so the next ids are ours
+            last = session.connection().exec_driver_sql("SELECT coalesce(max(id), 0) FROM incident").scalar()
+            ids = list(range(last + 1, last + 1 + len(rows)))
+            bulk.insert_values(
+                session,
+                Incident,
+                ("id", *INCIDENT_INSERT),
+                [(iid, batch_id, *inc) for iid, (_, inc, _) in zip(ids, rows, strict=True)],
+                levels,
+            )
+        else:
+            # Plain executemany, then read the generated ids back by (batch, line): RETURNING makes
+            # SQLAlchemy send multi-row VALUES statements, and elsewhere the sequence hands out the ids.
+            bulk.insert_values(session, Incident, INCIDENT_INSERT, [head + inc for _, inc, _ in rows], levels)
+            lines = select(Incident.import_line, Incident.id).where(
+                Incident.import_batch_id == batch_id, Incident.import_line.between(rows[0][0], rows[-1][0])
+            )
+            by_line = {line: iid for line, iid in session.execute(lines)}
+            ids = [by_line[line] for line, _, _ in rows]
+        bulk.insert_values(
+            session,
             IncidentSource,
-            [
-                {
-                    "incident_id": iid,
-                    "dataset": run.dataset,
-                    "source_id": row.source_id,
-                    "dataset_version": row.source.get("dataset_version") or run.version,
-                    "url": row.source.get("url"),
-                    "title": row.source.get("title"),
-                    "raw": row.raw,
-                    "row_hash": row.source["row_hash"],
-                    "classification": level,
-                    "import_batch_id": batch_id,
-                }
-                for iid, row, level in zip(ids, rows, levels, strict=True)
-            ],
-            IncidentSource.__write_roles__,
+            SOURCE_COLS,
+            [(iid, batch_id, *src) for iid, (_, _, src) in zip(ids, rows, strict=True)],
+            levels,
         )
     except IntegrityError:
         raise InvalidInput(
@@ -317,6 +287,40 @@ def _insert(run: _Run, rows: list[Parsed]) -> None:
             ]
         ) from None
     run.result.inserted += len(rows)
+    _count(run, rows)
+
+
+_AT = {c: i for i, c in enumerate(ROW_COLS)}
+_YEAR, _MONTH, _PROVINCE, _TYPE, _DISTRICT, _ACTOR = (
+    _AT[c] for c in ("year", "month", "province_code", "event_type", "district_code", "actor_id")
+)
+_MEASURES = [_AT[m] for m in MEASURES]
+
+
+def _count(run: _Run, rows: list[tuple[int, tuple[Any, ...], tuple[Any, ...]]]) -> None:
+    """The cube's cells of inserted rows, summed here (in the process that writes, while the other plans)
+    rather than by GROUP BYs over a million written rows; three cells a row, so the adding is unrolled."""
+    cube, codes = run.month_cells, run.actor_codes
+    for _, inc, _ in rows:
+        m0, m1, m2, m3, m4, m5, m6 = [inc[i] or 0 for i in _MEASURES]
+        year, month, province, level = inc[_YEAR], inc[_MONTH], inc[_PROVINCE] or "", inc[-2]
+        for key in (
+            ("type", year, month, province, inc[_TYPE] or "", level),
+            ("district", year, month, province, inc[_DISTRICT] or "", level),
+            ("actor", year, month, province, codes.get(inc[_ACTOR]) or "", level),
+        ):
+            cell = cube.get(key)
+            if cell is None:
+                cube[key] = [1, m0, m1, m2, m3, m4, m5, m6]
+            else:
+                cell[0] += 1
+                cell[1] += m0
+                cell[2] += m1
+                cell[3] += m2
+                cell[4] += m3
+                cell[5] += m4
+                cell[6] += m5
+                cell[7] += m6
 
 
 def _update(run: _Run, rows: list[Parsed]) -> None:
@@ -336,7 +340,7 @@ def _update(run: _Run, rows: list[Parsed]) -> None:
         for col in (*INCIDENT_COLS, "province_code", "district_code", "actor_id"):
             setattr(inc, col, row.fields.get(col))
         new_level = max(level, row.classification or run.level)  # an import never lowers a classification
-        inc.classification = new_level  # import_batch_id stays the batch that created it (see cube.add_batch)
+        inc.classification = new_level  # import_batch_id stays the batch that created it (provenance)
         for src in inc.sources:
             if src.dataset == run.dataset and src.source_id == row.source_id:
                 src.raw, src.row_hash, src.import_batch_id = row.raw, row.source["row_hash"], batch_id

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -230,7 +231,14 @@ def parse_csv(line: int, r: dict[str, str], tables: dict[str, Any]) -> Parsed:
     columns: dict[str, str] = tables.get("_columns") or {}
     if not columns:  # computed once per import
         columns = tables["_columns"] = {k: k for k in CSV_FIELDS} | (tables.get("columns") or {})
-    v = {k: (r.get(col) or "").strip() for k, col in columns.items()}
+    # one C-level lookup of every column the row has, prepared once per row length (a file's rows share
+    # their header, so rows of one length share their keys)
+    shape = tables.get(("_shape", len(r)))
+    if shape is None:
+        shape = tables[("_shape", len(r))] = _shape(columns, r)
+    absent, keys, pick = shape
+    v = dict(absent)
+    v.update(zip(keys, map(str.strip, pick(r)), strict=True))
     row = Parsed(line, v["id"], {}, {}, r)
     f = row.fields
     try:  # the fast path: a clean row converts without a single exception
@@ -285,6 +293,17 @@ def parse_csv(line: int, r: dict[str, str], tables: dict[str, Any]) -> Parsed:
     row.source = {"title": v["title"][:2000] or None, "url": v["url"][:2000] or None}
     finish(f)
     return row
+
+
+def _shape(
+    columns: dict[str, str], r: dict[str, str]
+) -> tuple[dict[str, str], tuple[str, ...], Callable[[dict[str, str]], tuple[str, ...]]]:
+    present = [(k, col) for k, col in columns.items() if col in r]
+    cols = tuple(col for _, col in present)
+    absent = {k: "" for k, col in columns.items() if col not in r}
+    if len(cols) > 1:  # values are strings: both readers write "" for an empty cell
+        return absent, tuple(k for k, _ in present), itemgetter(*cols)
+    return absent, tuple(k for k, _ in present), lambda row: tuple(row[c] for c in cols)
 
 
 _COUNTS = (

@@ -20,6 +20,10 @@ class RowError(Exception):
         super().__init__(why)
         self.column, self.value, self.why = column, value, why
 
+    def __reduce__(self) -> tuple[type[RowError], tuple[str, object, str]]:
+        # rejected rows travel from the import's planning process with their errors
+        return (RowError, (self.column, self.value, self.why))
+
 
 @dataclass
 class Parsed:
@@ -47,9 +51,10 @@ def iter_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         start = reader.line_num + 1
         for values in reader:
             line, start = start, reader.line_num + 1
-            if not any(v.strip() for v in values):
+            if not "".join(values).strip():
                 continue
-            if all(not v or v.startswith("#") for v in values):
+            first = values[0]  # checked first: a data row's first cell rules out the hashtag line
+            if (not first or first[0] == "#") and all(not v or v.startswith("#") for v in values):
                 continue  # the HXL hashtag line of HDX distributions
             yield line, dict(zip(header, values, strict=False))
 

@@ -25,6 +25,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA temp_store=MEMORY")  # sorts and temporary indexes of big imports stay in RAM
     cursor.close()
 
 
