@@ -63,9 +63,10 @@ def demo() -> None:
 
     Example: nigran demo
     """
-    STATE.db.upgrade()
-    with reporting_errors(), STATE.db.session(Principal.system()) as session:
-        loaded = seed_demo(session)
+    with console.status("Preparing the database: schema, reference data, frameworks, demo submissions…"):
+        STATE.db.upgrade()
+        with reporting_errors(), STATE.db.session(Principal.system()) as session:
+            loaded = seed_demo(session)
     if loaded:
         console.print(f"loaded frameworks: {', '.join(loaded)}")
     console.print(f"database: {STATE.db.url}")
