@@ -14,6 +14,7 @@ from nigran.access.models import User
 from nigran.access.principal import Principal, Role
 from nigran.cli_support import STATE, console, principal, reporting_errors, session_as_user
 from nigran.policy.models import Framework
+from nigran.policy.problems import InvalidInput
 
 #: Demo accounts: one per role, so every view of the system can be tried. Not real people.
 DEMO_USERS = [
@@ -36,20 +37,19 @@ def seed_demo(session: Session) -> list[str]:
     """Load everything the demo needs; returns what was newly loaded. Safe to run again."""
     from nigran.access.service import add_user
     from nigran.monitoring.demo import seed_demo_submissions
-    from nigran.policy.service import load_path
+    from nigran.policy.service import load_document, read_document
     from nigran.reference import bundled_frameworks, load_admin_units, load_entities
 
     done = []
     load_admin_units(session)
     load_entities(session)
     loaded = set(session.scalars(select(Framework.code)))
-    from nigran.policy.service import read_document
-
     for path in bundled_frameworks():
-        doc, _ = read_document(path)
-        if doc and str(doc["framework"]["code"]) not in loaded:
-            load_path(session, path)
-            done.append(str(doc["framework"]["code"]))
+        doc, problems = read_document(path)
+        if problems:
+            raise InvalidInput(problems)
+        if str(doc["framework"]["code"]) not in loaded:  # load_document validates it
+            done.append(load_document(session, doc, str(path)).code)
     existing = set(session.scalars(select(User.username)))
     for username, role, clearance, entity, name in DEMO_USERS:
         if username not in existing:

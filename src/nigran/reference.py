@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -98,16 +97,7 @@ def load_admin_units(session: Session, path: Path | None = None) -> int:
     ]
     if problems:
         raise InvalidInput(problems)
-    fields: dict[str, Any] = {
-        "name": None,
-        "name_ur": None,
-        "level": None,
-        "lat": None,
-        "lon": None,
-        "population": None,
-        "created_year": None,
-        "notes": None,
-    }
+    fields = ("name", "name_ur", "level", "lat", "lon", "population", "created_year", "notes")
     for row in rows:
         unit = existing.get(str(row["code"])) or AdminUnit(code=str(row["code"]))
         for field in fields:

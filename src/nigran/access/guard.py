@@ -183,8 +183,7 @@ def _check_flush(session: Session, flush_context: object, instances: object) -> 
     for obj in list(session.new) + list(session.dirty):
         if session.is_modified(obj, include_collections=False) or obj in session.new:
             check_write(principal, obj)
-    for obj in session.deleted:
-        check_write(principal, obj, deleting=True)
+    # deletes, cascaded ones included, are checked per row by _check_delete
 
 
 class GuardedSession(Session):

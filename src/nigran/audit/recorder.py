@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import event, func, insert, inspect, select, text
+from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.orm import Session, object_session
 
 from nigran.access.classification import Classification
@@ -142,11 +142,3 @@ def _forget_deletes(session: Session) -> None:
 event.listen(GuardedSession, "after_flush", _after_flush)
 event.listen(GuardedSession, "after_rollback", _forget_deletes)
 event.listen(Base, "before_delete", _capture_delete, propagate=True)
-
-
-def head(session: Session) -> tuple[int, str]:
-    """The number of entries and the latest hash: worth writing down outside the database."""
-    conn = session.connection()
-    count = conn.execute(select(func.count()).select_from(AuditEntry.__table__)).scalar_one()
-    last = conn.execute(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).scalar()
-    return count, last or GENESIS

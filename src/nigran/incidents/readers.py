@@ -17,7 +17,17 @@ from typing import Any
 from nigran.access.classification import Classification
 from nigran.incidents import mappings as mp
 from nigran.incidents.models import CASUALTY_FIELDS
-from nigran.incidents.rows import Parsed, RowError, clip, finish, guarded, to_date, to_float, to_int
+from nigran.incidents.rows import (
+    Parsed,
+    RowError,
+    clip,
+    coordinates,
+    finish,
+    guarded,
+    to_date,
+    to_float,
+    to_int,
+)
 
 FORMATS = ("acled", "ucdp-ged", "gtd", "csv")
 DATASET = {"acled": "acled", "ucdp-ged": "ucdp-ged", "gtd": "gtd", "csv": "csv"}
@@ -80,8 +90,7 @@ def parse_ucdp(line: int, r: dict[str, str], tables: dict[str, Any]) -> Parsed:
     f["date_precision"] = UCDP_DATE_PREC.get(prec, "day")
     f["province"], f["district"] = clip(r.get("adm_1"), 200), clip(r.get("adm_2"), 200)
     f["place"] = clip(r.get("where_coordinates"), 300)
-    f["lat"] = guarded(row, "latitude", lambda: to_float(r.get("latitude"), "latitude", -90, 90))
-    f["lon"] = guarded(row, "longitude", lambda: to_float(r.get("longitude"), "longitude", -180, 180))
+    coordinates(row, r.get("latitude"), r.get("longitude"), "latitude", "longitude")
     f["geo_precision"] = UCDP_WHERE_PREC.get((r.get("where_prec") or "").strip())
     side_a, side_b = (r.get("side_a") or "").strip(), (r.get("side_b") or "").strip()
     violence = (r.get("type_of_violence") or "").strip()
@@ -139,8 +148,7 @@ def parse_acled(line: int, r: dict[str, str], tables: dict[str, Any]) -> Parsed:
     f["date_precision"] = ACLED_TIME_PREC.get(prec, "day")
     f["province"], f["district"] = clip(r.get("admin1"), 200), clip(r.get("admin2"), 200)
     f["place"] = clip(r.get("location"), 300)
-    f["lat"] = guarded(row, "latitude", lambda: to_float(r.get("latitude"), "latitude", -90, 90))
-    f["lon"] = guarded(row, "longitude", lambda: to_float(r.get("longitude"), "longitude", -180, 180))
+    coordinates(row, r.get("latitude"), r.get("longitude"), "latitude", "longitude")
     f["geo_precision"] = ACLED_GEO_PREC.get((r.get("geo_precision") or "").strip())
     etype, sub = (r.get("event_type") or "").strip(), (r.get("sub_event_type") or "").strip()
     actor1 = (r.get("actor1") or "").strip()
@@ -193,8 +201,7 @@ def parse_gtd(line: int, r: dict[str, str], tables: dict[str, Any]) -> Parsed:
         except ValueError as exc:
             row.errors.append(RowError("iyear/imonth/iday", f"{year}-{month}-{day}", f"not a date: {exc}"))
     f["province"], f["district"], f["place"] = clip(r.get("provstate"), 200), None, clip(r.get("city"), 300)
-    f["lat"] = guarded(row, "latitude", lambda: to_float(r.get("latitude"), "latitude", -90, 90))
-    f["lon"] = guarded(row, "longitude", lambda: to_float(r.get("longitude"), "longitude", -180, 180))
+    coordinates(row, r.get("latitude"), r.get("longitude"), "latitude", "longitude")
     f["geo_precision"] = GTD_SPECIFICITY.get((r.get("specificity") or "").strip().removesuffix(".0"))
     attack = (r.get("attacktype1_txt") or "").strip()
     event = mp.gtd_event_type(attack, r.get("suicide"), tables["gtd"])
@@ -255,8 +262,7 @@ def parse_csv(line: int, r: dict[str, str], tables: dict[str, Any]) -> Parsed:
             f["date_end"] = guarded(
                 row, columns["date_end"], lambda: to_date(v["date_end"], columns["date_end"])
             )
-        f["lat"] = guarded(row, columns["lat"], lambda: to_float(v["lat"], columns["lat"], -90, 90))
-        f["lon"] = guarded(row, columns["lon"], lambda: to_float(v["lon"], columns["lon"], -180, 180))
+        coordinates(row, v["lat"], v["lon"], columns["lat"], columns["lon"])
         for key in _COUNTS:
             f[key] = guarded(row, columns[key], lambda key=key: to_int(v[key], columns[key]))
     if not row.source_id:

@@ -129,6 +129,12 @@ def to_float(value: str | None, column: str, low: float, high: float) -> float |
     return number
 
 
+def coordinates(row: Parsed, lat: str | None, lon: str | None, lat_col: str, lon_col: str) -> None:
+    """Latitude and longitude into the row's fields; a bad value becomes a row error naming its column."""
+    row.fields["lat"] = guarded(row, lat_col, lambda: to_float(lat, lat_col, -90, 90))
+    row.fields["lon"] = guarded(row, lon_col, lambda: to_float(lon, lon_col, -180, 180))
+
+
 def guarded(row: Parsed, column: str, func: Callable[[], Any]) -> Any:
     try:
         return func()

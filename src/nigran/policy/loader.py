@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -194,7 +193,3 @@ class FrameworkBuilder:
                 )
             )
         return action
-
-
-def as_date(value: Any) -> date | None:
-    return value if isinstance(value, date) else None

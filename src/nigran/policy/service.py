@@ -200,11 +200,3 @@ def entity_by_code(session: Session, code: str) -> Entity:
     if entity is None:
         raise NotFound(f"no entity {code!r}")
     return entity
-
-
-def indicator_count(session: Session) -> int:
-    return session.scalar(select(func.count(Indicator.id))) or 0
-
-
-def milestones_of(session: Session, framework: Framework) -> list[Milestone]:
-    return list(session.scalars(select(Milestone).where(Milestone.framework_id == framework.id)))
