@@ -25,10 +25,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from nigran.access.principal import Principal
+from nigran.core.yamldoc import dump_yaml
 from nigran.policy import service
 from nigran.policy.excel import document_to_workbook, validate_workbook
 from nigran.policy.indicators_io import export_indicators, import_indicators
-from nigran.policy.yamlio import dump_yaml
 from nigran.reference import load_entities
 from nigran.storage.db import Database
 

@@ -13,12 +13,12 @@ from tests.helpers import ADMIN, ANALYST, CANARIES, PUBLIC, SECRET_ONLY, focal, 
 from nigran.access.classification import Classification
 from nigran.access.errors import AccessDenied, NoPrincipal
 from nigran.access.principal import Principal
+from nigran.core.yamldoc import dump_yaml
 from nigran.monitoring.overview import overview
 from nigran.policy import service
 from nigran.policy.derive import diff_documents
 from nigran.policy.export import framework_to_dict
 from nigran.policy.models import Action, Framework, Indicator, IndicatorTarget, Milestone, Objective, Section
-from nigran.policy.yamlio import dump_yaml
 
 
 def _everything_visible_as(db, principal) -> str:  # type: ignore[no-untyped-def]

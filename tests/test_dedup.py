@@ -15,11 +15,11 @@ from nigran.access.errors import AccessDenied
 from nigran.access.principal import Principal, Role
 from nigran.access.service import add_user
 from nigran.audit.models import AuditEntry
+from nigran.core.problems import InvalidInput
 from nigran.incidents import analytics, cube, dedup
 from nigran.incidents.dedup_models import IncidentKeepApart, IncidentMerge
 from nigran.incidents.dedup_score import IncidentView, count_similarity, score_pair, type_compatibility
 from nigran.incidents.models import Incident, IncidentCube, IncidentSource
-from nigran.policy.problems import InvalidInput
 from nigran.policy.service import NotFound
 
 SYSTEM = Principal.system()
@@ -287,5 +287,5 @@ def test_cli(pair, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     assert "kept apart" in run("keep-apart", str(ids["ucdp"]), str(ids["acled"]))
     assert "no candidate duplicates" in run("candidates")
     assert "1 problem(s) found" in run("merge", str(ids["ucdp"]), code=2)
-    assert "no incident" in run("unmerge", "999999", code=1)
+    assert "no incident" in run("unmerge", "999999", code=4)
     run("candidates", "--from", "last-week", code=1)

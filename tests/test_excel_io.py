@@ -17,11 +17,11 @@ from nigran.access.principal import Principal, Role
 from nigran.access.service import add_user
 from nigran.audit.models import AuditEntry
 from nigran.cli import app
+from nigran.core.problems import InvalidInput
+from nigran.core.yamldoc import dump_yaml
 from nigran.policy import service
 from nigran.policy.excel import document_to_workbook, validate_workbook, workbook_to_document
 from nigran.policy.models import Framework
-from nigran.policy.problems import InvalidInput
-from nigran.policy.yamlio import dump_yaml
 from nigran.storage.db import Database
 
 RICH = FIXTURES / "rich-framework.yaml"

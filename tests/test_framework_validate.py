@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import func, select
 from tests.helpers import ADMIN, FIXTURES
 
+from nigran.core.problems import InvalidInput
+from nigran.core.yamldoc import load_yaml
 from nigran.policy import service
 from nigran.policy.models import Framework, Indicator
-from nigran.policy.problems import InvalidInput
 from nigran.policy.validate import validate_document
-from nigran.policy.yamlio import load_yaml
 
 MALFORMED = FIXTURES / "malformed-framework.yaml"
 

@@ -15,11 +15,11 @@ from nigran.access.classification import Classification
 from nigran.access.errors import AccessDenied
 from nigran.access.principal import Principal, Role
 from nigran.audit.models import AuditEntry
+from nigran.core.problems import InvalidInput
 from nigran.incidents import cube
 from nigran.incidents.importer import import_file
 from nigran.incidents.mappings import load_overrides
 from nigran.incidents.models import Actor, ImportBatch, Incident, IncidentCube, IncidentSource
-from nigran.policy.problems import InvalidInput
 from nigran.storage.db import Database
 
 FIXTURES = Path(__file__).parent / "fixtures" / "incidents"

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from nigran.access.classification import Classification
 from nigran.access.principal import Principal, Role
+from nigran.core.problems import InvalidInput
 from nigran.incidents import cube, plan
 from nigran.incidents.importer import import_file
 from nigran.incidents.models import Incident, IncidentCube, IncidentSource
-from nigran.policy.problems import InvalidInput
 from nigran.storage.db import Database
 
 FIXTURES = Path(__file__).parent / "fixtures" / "incidents"

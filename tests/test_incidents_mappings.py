@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from nigran.core.paths import data_path
 from nigran.incidents import mappings as mp
 from nigran.incidents.actors import norm
-from nigran.reference import data_path
 
 
 def test_every_table_maps_onto_the_taxonomy() -> None:

@@ -26,10 +26,10 @@ from nigran.access.principal import Principal, Role
 from nigran.access.service import add_user
 from nigran.audit.models import AuditEntry
 from nigran.cli import app
+from nigran.core.problems import InvalidInput
 from nigran.incidents import sync
 from nigran.incidents.importer import INCIDENT_COLS, import_file
 from nigran.incidents.models import ImportBatch, Incident, IncidentSource
-from nigran.policy.problems import InvalidInput
 from nigran.storage.db import Database
 
 API = Path(__file__).parent / "fixtures" / "incidents" / "api"

@@ -10,11 +10,11 @@ from tests.helpers import PUBLIC, REVIEWER, focal
 from tests.monitoring_support import FW, I1, M1, M2, SYSTEM, count_submissions, setup_cycles
 
 from nigran.access.errors import AccessDenied
+from nigran.core.problems import InvalidInput
 from nigran.monitoring import service
 from nigran.monitoring.excel import IND_COLS, MS_COLS, build_template
 from nigran.monitoring.excel_submit import submit_workbook
 from nigran.monitoring.models import Submission
-from nigran.policy.problems import InvalidInput
 
 IND = {name: i + 1 for i, name in enumerate(IND_COLS)}
 MS = {name: i + 1 for i, name in enumerate(MS_COLS)}

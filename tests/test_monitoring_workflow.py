@@ -11,12 +11,12 @@ from tests.monitoring_support import FW, I1, I2, M1, SECRETISH, SYSTEM, report, 
 
 from nigran.access.classification import Classification
 from nigran.access.errors import AccessDenied
+from nigran.core.problems import InvalidInput
 from nigran.monitoring import service, workflow
 from nigran.monitoring.models import Obligation, Submission, SubmissionEvent
 from nigran.monitoring.render import to_dict
 from nigran.monitoring.scorecards import overdue_items, scorecard
 from nigran.monitoring.scoring import score_framework
-from nigran.policy.problems import InvalidInput
 
 
 @pytest.fixture

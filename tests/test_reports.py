@@ -145,7 +145,7 @@ def test_cli_rejects_bad_input_clearly(canary_db: Database, tmp_path: Path) -> N
     bad_format = runner.invoke(app, [*base, "-y", "2025", "--format", "docx"])
     assert bad_format.exit_code == 2
     missing = runner.invoke(app, ["--db", canary_db.url, "report", "annual", "-f", "NOPE", "-y", "2025"])
-    assert missing.exit_code == 1 and "no framework" in missing.output and "NOPE" in missing.output
+    assert missing.exit_code == 4 and "no framework" in missing.output and "NOPE" in missing.output
 
 
 def test_every_report_command_documents_an_example() -> None:

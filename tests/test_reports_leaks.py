@@ -191,7 +191,7 @@ def test_public_edition_of_a_classified_framework_is_not_found_like_a_missing_on
     runner = CliRunner()
     hidden = runner.invoke(app, ["--db", canary_db.url, "report", "annual", "-f", rc.CODE, "-y", "2025"])
     missing = runner.invoke(app, ["--db", canary_db.url, "report", "annual", "-f", "NO-SUCH", "-y", "2025"])
-    assert hidden.exit_code == missing.exit_code == 1
+    assert hidden.exit_code == missing.exit_code == 4
     assert hidden.output.replace(rc.CODE, "X") == missing.output.replace("NO-SUCH", "X")
 
 

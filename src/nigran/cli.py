@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import traceback
+
 import typer
+from sqlalchemy.exc import DBAPIError
+from typer.core import TyperGroup
 
 from nigran import __version__
 from nigran.access.cli import app as user_app
 from nigran.audit.cli import app as audit_app
-from nigran.cli_support import STATE
+from nigran.cli_support import STATE, err_console, report_error
+from nigran.core.errors import NigranError
 from nigran.demo import demo, overview
 from nigran.geo.cli import app as geo_app
 from nigran.incidents.cli import app as incidents_app
@@ -16,8 +22,53 @@ from nigran.policy.cli import app as framework_app
 from nigran.policy.indicators_cli import app as indicators_app
 from nigran.reports.cli import app as report_app
 from nigran.storage.cli import app as db_app
+from nigran.storage.errors import first_line, translate_error
+
+
+class NigranGroup(TyperGroup):
+    """The root command: every error that escapes a command ends here as one clear line, never a traceback.
+
+    Domain errors print their message with their exit code (``nigran.core.errors``); database errors a
+    person can act on are translated first; anything else is a defect, reported as such in one line (the
+    traceback only with ``NIGRAN_DEBUG=1``). Being the group's ``invoke``, this also holds under Click's test
+    runner, so the hostile-input test sees exactly what a user sees.
+    """
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException, SystemExit):
+            raise
+        except NigranError as exc:
+            raise report_error(exc) from None
+        except DBAPIError as exc:
+            translated = translate_error(exc, STATE.settings.database_url)
+            if translated is None:
+                raise _internal(exc) from None
+            raise report_error(translated) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted; nothing was written by the unfinished step", highlight=False)
+            raise typer.Exit(130) from None
+        except MemoryError:
+            err_console.print("[red]error:[/red] out of memory; nothing was written", highlight=False)
+            raise typer.Exit(70) from None
+        except Exception as exc:
+            raise _internal(exc) from None
+
+
+def _internal(exc: BaseException) -> typer.Exit:
+    if os.environ.get("NIGRAN_DEBUG", "") not in ("", "0"):
+        traceback.print_exception(exc)
+    err_console.print(
+        f"[red]internal error:[/red] {type(exc).__name__}: {first_line(exc)} "
+        "(nothing was committed; set NIGRAN_DEBUG=1 for details and report it)",
+        highlight=False,
+    )
+    return typer.Exit(70)
+
 
 app = typer.Typer(
+    cls=NigranGroup,
     help="Nigran keeps watch over the implementation of Pakistan's national-security policy frameworks.\n\n"
     "Example: nigran demo",
     no_args_is_help=True,

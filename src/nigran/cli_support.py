@@ -13,11 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nigran.access.principal import Principal
-from nigran.policy.problems import InvalidInput, Problem
+from nigran.core.errors import AccessDenied, InvalidInput, NigranError, NoPrincipal, StorageUnavailable
+from nigran.core.problems import Problem
+from nigran.core.settings import Settings
 from nigran.storage.db import Database
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 @dataclass
@@ -27,10 +29,31 @@ class CliState:
     _db: Database | None = None
 
     @property
+    def settings(self) -> Settings:
+        return Settings.from_env(database_url=self.db_url, acting_user=self.username)
+
+    @property
     def db(self) -> Database:
+        """The existing database; a missing SQLite file is an error, and no file is created."""
         if self._db is None:
-            self._db = Database(self.db_url)
+            url = self.settings.database_url
+            require_existing(url)
+            self._db = Database(url)
         return self._db
+
+    def create_db(self) -> Database:
+        """The database for commands that may create it (``demo``, ``db upgrade``)."""
+        if self._db is None:
+            self._db = Database(self.settings.database_url)
+        return self._db
+
+
+def require_existing(url: str) -> None:
+    path = Settings(database_url=url).sqlite_path
+    if path is not None and not path.exists():
+        raise StorageUnavailable(
+            f"no Nigran database at {path}: run `nigran demo` or `nigran db upgrade` to create one"
+        )
 
 
 STATE = CliState()
@@ -50,11 +73,15 @@ def principal(session: Session) -> Principal:
 
 
 @contextmanager
-def session_as_user() -> Iterator[Session]:
-    """A transaction for the acting user, whose account the system looks up first."""
-    with STATE.db.session(Principal.system()) as lookup:
+def session_as_user(*, readonly: bool = False) -> Iterator[Session]:
+    """A transaction for the acting user, whose account the system looks up first.
+
+    Commands that only read pass ``readonly=True``: on SQLite they then take no write lock and work while
+    an import is writing.
+    """
+    with STATE.db.session(Principal.system(), readonly=True) as lookup:
         who = principal(lookup)
-    with STATE.db.session(who) as session:
+    with STATE.db.session(who, readonly=readonly) as session:
         yield session
 
 
@@ -69,18 +96,25 @@ def print_problems(problems: list[Problem]) -> None:
     typer.echo(f"{len(problems)} problem(s) found; nothing was written.", err=True)
 
 
+def report_error(exc: NigranError) -> typer.Exit:
+    """Print a domain error the one way the CLI does, and return the exit to raise (codes in core.errors)."""
+    if isinstance(exc, InvalidInput):
+        print_problems(exc.problems)
+    elif isinstance(exc, AccessDenied | NoPrincipal):
+        err_console.print(f"[red]error:[/red] access denied: {exc.message}", highlight=False)
+    else:
+        err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+    return typer.Exit(exc.exit_code)
+
+
 @contextmanager
 def reporting_errors() -> Iterator[None]:
-    """Turn domain errors into clear messages and exit codes (2: invalid input, 3: access denied)."""
-    from nigran.access.errors import AccessDenied, NoPrincipal
-    from nigran.policy.service import NotFound
+    """Turn domain errors into clear messages and exit codes (the table is in ``nigran.core.errors``).
 
+    The root command does the same for every command (:func:`nigran.cli.main`); this block remains for
+    commands that want to print something after a caught error.
+    """
     try:
         yield
-    except InvalidInput as exc:
-        print_problems(exc.problems)
-        raise typer.Exit(2) from None
-    except AccessDenied as exc:
-        fail(f"access denied: {exc}", 3)
-    except (NotFound, NoPrincipal) as exc:
-        fail(exc.args[0] if exc.args else str(exc))
+    except NigranError as exc:
+        raise report_error(exc) from None

@@ -13,8 +13,8 @@ from nigran.access.classification import Classification
 from nigran.access.models import User
 from nigran.access.principal import Principal, Role
 from nigran.cli_support import STATE, console, principal, reporting_errors, session_as_user
+from nigran.core.problems import InvalidInput
 from nigran.policy.models import Framework
-from nigran.policy.problems import InvalidInput
 
 #: Demo accounts: one per role, so every view of the system can be tried. Not real people.
 DEMO_USERS = [
@@ -64,7 +64,7 @@ def demo() -> None:
     Example: nigran demo
     """
     with console.status("Preparing the database: schema, reference data, frameworks, demo submissions…"):
-        STATE.db.upgrade()
+        STATE.create_db().upgrade()
         with reporting_errors(), STATE.db.session(Principal.system()) as session:
             loaded = seed_demo(session)
     if loaded:

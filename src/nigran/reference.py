@@ -5,24 +5,18 @@ Both loads upsert by code, so running them twice changes nothing and a newer bun
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nigran.access.classification import Classification
+from nigran.core.paths import data_path
+from nigran.core.problems import InvalidInput, Problem
+from nigran.core.yamldoc import LineDict, load_yaml_file
 from nigran.geo.models import AdminUnit
 from nigran.policy.enums import EntityKind
 from nigran.policy.models import Entity
-from nigran.policy.problems import InvalidInput, Problem
-from nigran.policy.yamlio import LineDict, load_yaml_file
-
-DATA = resources.files("nigran") / "data"
-
-
-def data_path(*parts: str) -> Path:
-    return Path(str(DATA.joinpath(*parts)))
 
 
 def bundled_frameworks() -> list[Path]:

@@ -1,9 +1,5 @@
-"""Errors raised when someone reaches past their role, clearance or entity."""
+"""Access errors live with the other domain errors; re-exported here where the guard raises them."""
 
+from nigran.core.errors import AccessDenied, NoPrincipal
 
-class AccessDenied(PermissionError):
-    """Raised on a write the acting principal is not allowed to make; reads are filtered, never raised."""
-
-
-class NoPrincipal(RuntimeError):
-    """A session was used without saying who acts: we fail closed rather than read unfiltered."""
+__all__ = ["AccessDenied", "NoPrincipal"]

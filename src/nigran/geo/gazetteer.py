@@ -114,7 +114,7 @@ class Gazetteer:
     def from_units_yaml(cls, path: str | None = None) -> Gazetteer:
         import yaml
 
-        from nigran.reference import data_path
+        from nigran.core.paths import data_path
 
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         with open(path or data_path("admin_units.yaml"), encoding="utf-8") as fh:

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nigran.access.classification import Classification
+from nigran.core.paths import data_path
+from nigran.core.problems import InvalidInput, Problem
 from nigran.incidents.models import Actor
-from nigran.policy.problems import InvalidInput, Problem
-from nigran.reference import data_path
 
 KINDS = {
     "militant",

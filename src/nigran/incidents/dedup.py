@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from nigran.access.errors import AccessDenied
 from nigran.access.guard import principal_of
+from nigran.core.errors import NotFound
+from nigran.core.problems import InvalidInput, Problem
 from nigran.incidents import cube
 from nigran.incidents.dedup_models import IncidentKeepApart, IncidentMerge, _higher
 from nigran.incidents.dedup_score import MIN_SCORE, Candidate, IncidentView, score_pair
 from nigran.incidents.models import MEASURES, Incident, IncidentSource
-from nigran.policy.problems import InvalidInput, Problem
-from nigran.policy.service import NotFound
 from nigran.storage.base import utcnow
 
 __all__ = ["Candidate", "find_candidates", "group", "keep_apart", "merge", "unmerge"]

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 from nigran.access.classification import Classification
 from nigran.access.errors import AccessDenied
 from nigran.access.guard import principal_of
+from nigran.core.problems import InvalidInput, Problem
 from nigran.incidents import bulk
 from nigran.incidents import mappings as mp
 from nigran.incidents.actors import ActorMatcher
@@ -34,7 +35,6 @@ from nigran.incidents.places import PlaceResolver
 from nigran.incidents.plan import Planner, plans, should_fork
 from nigran.incidents.readers import DATASET, FORMATS, PARSERS, ucdp_version_from_name
 from nigran.incidents.rows import Parsed
-from nigran.policy.problems import InvalidInput, Problem
 
 INCIDENT_COLS = (
     "date",

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from sqlalchemy.orm import Session
 
-from nigran.reference import data_path
+from nigran.core.paths import data_path
 
 #: Names UCDP and older datasets used for units that no longer exist; FATA merged into Khyber Pakhtunkhwa.
 HISTORIC_PROVINCES = {

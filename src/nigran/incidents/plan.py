@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nigran.core.problems import Problem
 from nigran.incidents.actors import ActorMatcher
 from nigran.incidents.places import PlaceResolver
 from nigran.incidents.rows import Parsed, RowError, iter_rows
-from nigran.policy.problems import Problem
 
 CHUNK = 5000
 #: CSV files at least this large are planned in a second process (about 50,000 rows of a typical export).

@@ -33,9 +33,9 @@ from sqlalchemy.orm import Session
 from nigran.access.classification import Classification
 from nigran.access.errors import AccessDenied
 from nigran.access.guard import principal_of
+from nigran.core.problems import InvalidInput, Problem
 from nigran.incidents.importer import ImportResult, import_file
 from nigran.incidents.models import Incident
-from nigran.policy.problems import InvalidInput, Problem
 
 Fetch = Callable[[str, Mapping[str, str]], bytes]
 #: page number, pages expected (None when unknown), records on this page

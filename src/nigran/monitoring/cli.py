@@ -12,10 +12,10 @@ from rich.table import Table
 from sqlalchemy import select
 
 from nigran.cli_support import console, err_console, fail, reporting_errors, session_as_user
+from nigran.core.problems import InvalidInput
 from nigran.monitoring import service, workflow
 from nigran.monitoring.render import render_score
 from nigran.policy.models import Framework
-from nigran.policy.problems import InvalidInput
 
 app = typer.Typer(
     help="Reporting cycles, obligations, submissions and their review.\n\n"

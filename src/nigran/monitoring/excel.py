@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 from nigran.access.classification import Classification
 from nigran.access.errors import AccessDenied
 from nigran.access.guard import principal_of
+from nigran.core.errors import NotFound
 from nigran.monitoring import service
 from nigran.monitoring.models import Obligation, ReportingCycle, Submission
 from nigran.monitoring.validation import MILESTONE_STATUSES, allowed_range
-from nigran.policy.service import NotFound, entity_by_code
+from nigran.policy.service import entity_by_code
 
 FORMAT = "nigran-reporting/1"
 IND_COLS = [

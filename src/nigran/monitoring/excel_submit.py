@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nigran.access.guard import principal_of
+from nigran.core.errors import NotFound
+from nigran.core.problems import InvalidInput, Problem
 from nigran.monitoring import service
 from nigran.monitoring.excel import (
     FORMAT,
@@ -26,8 +28,7 @@ from nigran.monitoring.excel import (
 from nigran.monitoring.models import ReportingCycle
 from nigran.monitoring.validation import ItemRef, problems
 from nigran.policy.models import Entity
-from nigran.policy.problems import InvalidInput, Problem
-from nigran.policy.service import NotFound, entity_by_code
+from nigran.policy.service import entity_by_code
 
 
 class _Sheet:

@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from nigran.access.classification import Classification
 from nigran.access.guard import principal_of
+from nigran.core.errors import NotFound
 from nigran.monitoring import cycles as cyc
 from nigran.monitoring import workflow
 from nigran.monitoring.models import Obligation, ReportingCycle, Submission
 from nigran.monitoring.validation import ItemRef, check_submission
 from nigran.policy.models import Action, Framework, Indicator, Milestone, Responsibility
-from nigran.policy.service import NotFound, entity_by_code, get_framework
+from nigran.policy.service import entity_by_code, get_framework
 
 #: Days after a period ends by which its report is due, unless a cycle says otherwise.
 DEFAULT_GRACE = {"quarterly": 30, "annual": 60}

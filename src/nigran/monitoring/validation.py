@@ -12,9 +12,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from nigran.access.classification import Classification
+from nigran.core.problems import InvalidInput, Problem
 from nigran.policy.enums import ActionStatus
 from nigran.policy.models import Indicator, Milestone
-from nigran.policy.problems import InvalidInput, Problem
 
 if TYPE_CHECKING:
     from nigran.monitoring.models import ReportingCycle

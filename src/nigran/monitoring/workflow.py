@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from nigran.access.errors import AccessDenied
 from nigran.access.guard import principal_of
 from nigran.access.principal import Role
+from nigran.core.errors import Conflict, IllegalTransition
 from nigran.monitoring.models import Submission, SubmissionEvent
 from nigran.storage.base import utcnow
 
@@ -44,14 +45,6 @@ TRANSITIONS = {
         Transition("resubmit", frozenset({"returned"}), "resubmitted", SUBMITTERS),
     )
 }
-
-
-class IllegalTransition(ValueError):
-    """The submission is not in a state from which this step is allowed."""
-
-
-class Conflict(RuntimeError):
-    """Someone else changed the record since it was read; nothing was written. Reload and try again."""
 
 
 def check_version(sub: Submission, expected: int | None) -> None:

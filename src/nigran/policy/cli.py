@@ -12,9 +12,9 @@ from rich.table import Table
 from rich.tree import Tree
 
 from nigran.cli_support import console, fail, print_problems, reporting_errors, session_as_user
+from nigran.core.yamldoc import dump_yaml
 from nigran.policy import service
 from nigran.policy.derive import diff_documents
-from nigran.policy.yamlio import dump_yaml
 
 app = typer.Typer(
     help="Policy frameworks (NSP, NAP, …) as sections, objectives, indicators, actions and milestones.\n\n"

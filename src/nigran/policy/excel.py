@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from nigran.policy.problems import Problem
+from nigran.core.problems import Problem
 from nigran.policy.tabular import (
     Column,
     add_sheet,

@@ -1,6 +1,6 @@
 """Reads a framework workbook back into the nested document, with lines that lead back to cells.
 
-Rows become line-aware dicts (:mod:`nigran.policy.yamlio`) whose line is the sheet row. To validate, the
+Rows become line-aware dicts (:mod:`nigran.core.yamldoc`) whose line is the sheet row. To validate, the
 reader encodes ``row * 1000 + column`` instead, so that a problem the validator finds later (an unknown
 entity, a classification below the parent's) can be traced back to ``FILE[Sheet]:ROW:COLUMN``.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from nigran.core.problems import Problem
+from nigran.core.yamldoc import LineDict, LineList
 from nigran.policy.excel import FRAMEWORK_FIELDS, SHEETS
-from nigran.policy.problems import Problem
 from nigran.policy.tabular import CellError, CellProblem, Row, Table, column_for, parse_cell, read_xlsx_sheets
-from nigran.policy.yamlio import LineDict, LineList
 
 #: sheet -> (sheet of its parents, column naming the parent, key of the children list in the parent)
 RELATIONS = {

@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from nigran.access.classification import Classification
+from nigran.core.problems import InvalidInput, Problem
+from nigran.core.yamldoc import LineDict, LineList
 from nigran.policy.excel import INDICATOR_COLUMNS, WIDTHS, indicator_header, indicator_row
 from nigran.policy.export import indicator_to_dict
 from nigran.policy.loader import FrameworkBuilder
@@ -31,7 +33,6 @@ from nigran.policy.models import (
     Responsibility,
     Section,
 )
-from nigran.policy.problems import InvalidInput, Problem
 from nigran.policy.service import get_framework, known_entity_codes
 from nigran.policy.tabular import (
     CellProblem,
@@ -44,7 +45,6 @@ from nigran.policy.tabular import (
     write_csv,
 )
 from nigran.policy.validate import Validator
-from nigran.policy.yamlio import LineDict, LineList
 
 LEADING = ["framework", "section"]
 IMPORT_COLUMNS = [

@@ -14,6 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from nigran.core.errors import NotFound
+from nigran.core.problems import InvalidInput, Problem
+from nigran.core.yamldoc import YamlSyntaxError, load_yaml
 from nigran.policy.export import framework_to_dict
 from nigran.policy.loader import FrameworkBuilder
 from nigran.policy.models import (
@@ -26,13 +29,7 @@ from nigran.policy.models import (
     Responsibility,
     Section,
 )
-from nigran.policy.problems import InvalidInput, Problem
 from nigran.policy.validate import validate_document
-from nigran.policy.yamlio import YamlSyntaxError, load_yaml
-
-
-class NotFound(LookupError):
-    pass
 
 
 def known_entity_codes(session: Session | None) -> set[str]:

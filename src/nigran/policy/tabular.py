@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nigran.access.classification import Classification
-from nigran.policy.problems import Problem
+from nigran.core.problems import Problem
 
 TARGET_RE = re.compile(r"^(?:target_)?(\d{4})$")
 FORMULA_START = ("=", "+", "-", "@")

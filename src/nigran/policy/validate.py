@@ -11,10 +11,10 @@ from datetime import date
 from typing import Any
 
 from nigran.access.classification import Classification
+from nigran.core.problems import Problem
+from nigran.core.yamldoc import LineDict, LineList
 from nigran.policy import schema
 from nigran.policy.enums import ActionStatus, Direction, Frequency, ResponsibilityRole
-from nigran.policy.problems import Problem
-from nigran.policy.yamlio import LineDict, LineList
 
 KIND_NAMES = {
     id(schema.SECTION): "section",

@@ -18,7 +18,7 @@ def upgrade() -> None:
 
     Example: NIGRAN_DATABASE_URL=postgresql://nigran:nigran@127.0.0.1/nigran nigran db upgrade
     """
-    STATE.db.upgrade()
+    STATE.create_db().upgrade()
     console.print(f"database at the latest schema ({STATE.db.dialect})")
 
 
@@ -30,7 +30,7 @@ def seed() -> None:
     """
     from nigran.reference import load_admin_units, load_entities
 
-    STATE.db.upgrade()
+    STATE.create_db().upgrade()
     with STATE.db.session(Principal.system()) as session:
         n_units = load_admin_units(session)
         n_entities = load_entities(session)

@@ -11,12 +11,15 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from nigran.access import guard
 from nigran.access.principal import Principal
 from nigran.audit import recorder  # noqa: F401  (registers the audit trail on GuardedSession)
 from nigran.config import database_url
+from nigran.core.outputs import protect
+from nigran.storage.errors import translate_error
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: object) -> None:
@@ -34,16 +37,29 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
+def _sqlite_begin_read(conn: Any) -> None:
+    # A reader takes no lock at BEGIN: in WAL mode it reads its snapshot while an import writes.
+    conn.exec_driver_sql("BEGIN")
+
+
+def _sqlite_query_only(dbapi_connection: Any, connection_record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def make_engine(url: str, *, readonly: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        if readonly:
+            event.listen(engine, "connect", _sqlite_query_only)
 
         @event.listens_for(engine, "connect")
         def _no_pysqlite_begin(dbapi_connection: Any, record: object) -> None:
             dbapi_connection.isolation_level = None
 
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", _sqlite_begin_read if readonly else _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -57,24 +73,53 @@ class Database:
         self._factory = sessionmaker(
             self.engine, class_=guard.GuardedSession, expire_on_commit=False, autoflush=True
         )
+        self._read_factory: sessionmaker[Session] | None = None
+        if self.dialect == "sqlite":
+            path = self.engine.url.database
+            if path and path != ":memory:":
+                protect(path)  # no export may ever overwrite the open database
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self, principal: Principal) -> Iterator[Session]:
-        """A transaction for ``principal``: committed when the block ends, rolled back on any error."""
-        session = self._factory()
+    def session(self, principal: Principal, *, readonly: bool = False) -> Iterator[Session]:
+        """A transaction for ``principal``: committed when the block ends, rolled back on any error.
+
+        ``readonly=True`` is for reads: on SQLite it takes no write lock (reads go on during an import)
+        and the connection refuses writes; on PostgreSQL every transaction already reads without locking.
+        Database errors a person can act on (busy, unreachable, not a database) become domain errors.
+        """
+        session = self._reader() if readonly else self._factory()
         guard.bind(session, principal)
         try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+            try:
+                yield session
+                if readonly:
+                    session.rollback()
+                else:
+                    session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+        except DBAPIError as exc:
+            translated = translate_error(exc, self.url)
+            if translated is None:
+                raise
+            raise translated from exc
+
+    def _reader(self) -> Session:
+        if self.dialect != "sqlite":
+            return self._factory()
+        if self._read_factory is None:
+            self._read_engine = make_engine(self.url, readonly=True)
+            self._read_factory = sessionmaker(
+                self._read_engine, class_=guard.GuardedSession, expire_on_commit=False, autoflush=True
+            )
+        return self._read_factory()
 
     def upgrade(self) -> None:
         from nigran.storage.migrate import upgrade
@@ -83,3 +128,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._read_factory is not None:
+            self._read_engine.dispose()
