@@ -239,7 +239,7 @@ def main() -> None:
     analyst = Principal("bench-analyst", Role.ANALYST, Classification.SECRET)
     t0, cpu0 = time.perf_counter(), time.process_time()
     with db.session(analyst) as s:
-        res = import_file(s, src, "csv", overrides={"dataset": "bench"})
+        res = import_file(s, src, "csv", overrides={"dataset": "bench"}, parallel=True)
     dt = time.perf_counter() - t0
     cpu = time.process_time() - cpu0
     print(

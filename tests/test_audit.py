@@ -6,11 +6,15 @@ import pytest
 from sqlalchemy import select, update
 from tests.helpers import ADMIN, ANALYST, CANARIES, PUBLIC, load_fixture
 
+from nigran.access.classification import Classification
 from nigran.access.errors import AccessDenied
-from nigran.access.principal import Principal
+from nigran.access.principal import Principal, Role
+from nigran.audit import service as audit_service
+from nigran.audit.chain import CURRENT_VERSION, HASHED_COLUMNS
 from nigran.audit.models import AuditEntry
 from nigran.audit.verify import verify_chain
-from nigran.policy.models import Indicator
+from nigran.core.errors import InvalidInput
+from nigran.policy.models import Indicator, Milestone
 
 
 def _entries(db) -> list[AuditEntry]:  # type: ignore[no-untyped-def]
@@ -98,3 +102,145 @@ def test_cascaded_orphan_deletes_are_checked_and_audited(db):
             len(s.scalars(select(IndicatorTarget).where(IndicatorTarget.indicator_id == indicator_id)).all())
             == 1
         )
+
+
+# --- metadata carries its record's level; who reads the trail; the hash covers every column ---------------
+
+RESTRICTED_REVIEWER = Principal("rev-r", Role.REVIEWER, Classification.RESTRICTED)
+SECRET_MILESTONE = "CANARY-FW.S1.O1.A1.M2"
+
+
+def _declassify_secret_milestone(db) -> None:  # type: ignore[no-untyped-def]
+    with db.session(ADMIN) as s:
+        milestone = s.scalar(select(Milestone).where(Milestone.code == SECRET_MILESTONE))
+        milestone.classification = Classification.PUBLIC
+        milestone.title = "Milestone two"
+
+
+def test_an_entry_of_a_declassified_record_keeps_its_old_level(db):
+    load_fixture(db)
+    _declassify_secret_milestone(db)
+    update_entry = [e for e in _entries(db) if e.table_name == "milestone" and e.action == "update"][-1]
+    assert update_entry.before["title"].endswith("CANARY-SECRET-MS")
+    assert update_entry.classification == Classification.SECRET  # the before-image was SECRET
+    with db.session(PUBLIC) as s:
+        seen = s.scalars(select(AuditEntry)).all()
+        assert seen and not any("CANARY-SECRET-MS" in str(e.before) for e in seen)
+    with db.session(RESTRICTED_REVIEWER) as s:
+        rows = audit_service.read_log(s, limit=10_000)
+    assert rows and not any("CANARY-SECRET-MS" in str(r.before) for r in rows)
+    with db.session(ADMIN) as s:
+        rows = audit_service.read_log(s, limit=10_000, table_name="milestone")
+    assert any("CANARY-SECRET-MS" in str(r.before) for r in rows)
+
+
+def test_entries_written_before_the_rule_are_filtered_by_their_images(db):
+    """An old entry that carries the record's newer, lower level is still hidden by its SECRET image."""
+    load_fixture(db)
+    _declassify_secret_milestone(db)
+    seq = [e for e in _entries(db) if e.table_name == "milestone" and e.action == "update"][-1].seq
+    with db.engine.begin() as conn:  # what the recorder wrote before: the record's current level
+        conn.execute(update(AuditEntry.__table__).where(AuditEntry.seq == seq).values(classification=0))
+    with db.session(RESTRICTED_REVIEWER) as s:
+        rows = audit_service.read_log(s, limit=10_000)
+    assert rows and seq not in {r.seq for r in rows}
+
+
+def test_only_reviewers_and_administrators_read_the_trail(db):
+    load_fixture(db)
+    for who in (PUBLIC, ANALYST):
+        with pytest.raises(AccessDenied), db.session(who) as s:
+            audit_service.read_log(s)
+    with db.session(RESTRICTED_REVIEWER) as s:
+        assert len(audit_service.read_log(s, limit=3)) == 3
+    with pytest.raises(InvalidInput), db.session(ADMIN) as s:
+        audit_service.read_log(s, limit=0)
+
+
+def test_chain_counts_are_shown_only_to_readers_of_every_entry(db):
+    load_fixture(db)
+    with db.engine.connect() as conn:
+        total = verify_chain(conn).entries
+        assert audit_service.chain_status(conn, ADMIN).entries == total
+        for who in (PUBLIC, ANALYST, RESTRICTED_REVIEWER):
+            status = audit_service.chain_status(conn, who)
+            assert status.ok and (status.entries, status.head, status.broken_seq) == (None, None, None)
+    with db.engine.begin() as conn:
+        conn.execute(update(AuditEntry.__table__).where(AuditEntry.seq == 3).values(actor="nobody"))
+    with db.engine.connect() as conn:
+        assert audit_service.chain_status(conn, ADMIN).broken_seq == 3
+        hidden = audit_service.chain_status(conn, PUBLIC)
+        assert not hidden.ok and hidden.broken_seq is None and hidden.reason is None
+
+
+def test_editing_the_note_of_an_entry_breaks_the_chain(db):
+    load_fixture(db)
+    with db.engine.begin() as conn:
+        conn.execute(update(AuditEntry.__table__).where(AuditEntry.seq == 4).values(note="nothing to see"))
+    with db.engine.connect() as conn:
+        result = verify_chain(conn)
+    assert not result.ok and result.broken_seq == 4 and "changed" in result.reason
+
+
+def test_the_current_hash_covers_every_column_but_the_hash():
+    columns = {c.name for c in AuditEntry.__table__.columns} - {"hash"}
+    assert set(HASHED_COLUMNS[CURRENT_VERSION]) == columns, "a new audit column needs a new hash version"
+
+
+def _legacy_hash(seq, at, actor, action, table, record, level, before, after, prev):  # type: ignore[no-untyped-def]
+    """The hash as the recorder computed it before version 2, copied literally (``note`` left out)."""
+    import hashlib
+    import json
+
+    payload = json.dumps(
+        [
+            seq,
+            at.isoformat(timespec="microseconds"),
+            actor,
+            action,
+            table,
+            record,
+            level,
+            before,
+            after,
+            prev,
+        ],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def test_entries_of_the_first_version_still_verify_and_versions_never_go_back(empty_db):
+    from datetime import UTC, datetime
+
+    from nigran.audit.chain import GENESIS
+
+    at = datetime(2024, 1, 2, 3, 4, 5, 6000, tzinfo=UTC)
+    prev, rows = GENESIS, []
+    for seq in (1, 2):
+        digest = _legacy_hash(
+            seq, at.replace(tzinfo=None), "admin", "insert", "t", str(seq), 0, None, {"a": 1}, prev
+        )
+        rows.append(
+            dict(seq=seq, at=at, actor="admin", action="insert", table_name="t", record_id=str(seq),
+                 classification=0, before=None, after={"a": 1}, prev_hash=prev, hash=digest)
+        )  # fmt: skip
+        prev = digest
+    with empty_db.engine.begin() as conn:
+        conn.execute(AuditEntry.__table__.insert(), rows)  # hash_version: the column's default, 1
+    from nigran.access.service import add_user
+
+    with empty_db.session(Principal.system()) as s:  # the recorder continues the chain with version 2
+        add_user(s, "admin", role=Role.ADMINISTRATOR, clearance=Classification.SECRET)
+    with empty_db.engine.connect() as conn:
+        result = verify_chain(conn)
+        versions = [v for (v,) in conn.execute(select(AuditEntry.__table__.c.hash_version).order_by("seq"))]
+    assert result.ok and result.entries == 3 and versions == [1, 1, 2]
+    with empty_db.engine.begin() as conn:  # relabel the new entry as version 1 to take its note out
+        conn.execute(update(AuditEntry.__table__).where(AuditEntry.seq == 3).values(hash_version=1))
+    with empty_db.engine.connect() as conn:
+        result = verify_chain(conn)
+    assert not result.ok and result.broken_seq == 3

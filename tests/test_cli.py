@@ -123,7 +123,7 @@ def test_users_and_audit(users, tmp_path: Path):
     db = users
     run(db, "user", "add", "someone", "--role", "analyst", code=3)  # only administrators add users
     run(db, "user", "add", "someone", "--role", "analyst", user="admin")
-    run(db, "user", "add", "bad", "--role", "focal_person", user="admin", code=1)  # needs --entity
+    run(db, "user", "add", "bad", "--role", "focal_person", user="admin", code=2)  # needs --entity
     assert "someone" in run(db, "user", "list", user="admin").output
     run(db, "user", "list", user="analyst", code=3)
     assert "audit trail intact" in run(db, "audit", "verify").output

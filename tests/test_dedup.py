@@ -278,7 +278,7 @@ def test_cli(pair, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     out = json.loads(run("candidates", "--from", "2023-09", "--to", "2023-09", "--format", "json"))
     assert [(c["first_id"], c["second_id"]) for c in out] == [(ids["ucdp"], ids["acled"])]
     assert "same district PK-BA-MST" in run("candidates", "--province", "PK-BA")
-    assert "merged 1 incident(s)" in run("merge", str(ids["ucdp"]), str(ids["acled"]))
+    assert f"merged 1 incident into {ids['ucdp']}" in run("merge", str(ids["ucdp"]), str(ids["acled"]))
     shown = run("show", str(ids["acled"]))
     assert "ucdp-ged:U1" in shown and "acled:A1" in shown and "survivor" in shown
     assert f"merged {ids['acled']} into {ids['ucdp']} (analyst score" in shown
@@ -286,6 +286,6 @@ def test_cli(pair, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     assert "unmerged" in run("unmerge", str(ids["acled"]))
     assert "kept apart" in run("keep-apart", str(ids["ucdp"]), str(ids["acled"]))
     assert "no candidate duplicates" in run("candidates")
-    assert "1 problem(s) found" in run("merge", str(ids["ucdp"]), code=2)
+    assert "1 problem found" in run("merge", str(ids["ucdp"]), code=2)
     assert "no incident" in run("unmerge", "999999", code=4)
-    run("candidates", "--from", "last-week", code=1)
+    run("candidates", "--from", "last-week", code=2)  # invalid input

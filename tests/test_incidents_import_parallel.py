@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from nigran.access.classification import Classification
 from nigran.access.principal import Principal, Role
 from nigran.core.problems import InvalidInput
-from nigran.incidents import cube, plan
+from nigran.incidents import cube, plan, readers
 from nigran.incidents.importer import import_file
 from nigran.incidents.models import Incident, IncidentCube, IncidentSource
 from nigran.storage.db import Database
@@ -41,7 +41,7 @@ def test_forked_import_matches_rows_cube_and_hashes(
 ) -> None:
     path = shared_data / "ucdp" / "ged221_pakistan.csv"
     with db.session(ANALYST) as s:
-        result = import_file(s, path, "ucdp-ged")
+        result = import_file(s, path, "ucdp-ged", parallel=True)
     assert forked == [db.dialect == "sqlite"]
     assert (result.rows_read, result.inserted, result.rejected) == (6416, 6416, 0)
     with db.session(Principal.system()) as s:
@@ -62,7 +62,7 @@ def test_forked_import_matches_rows_cube_and_hashes(
         }
         assert got == want
     with db.session(ANALYST) as s:  # the row hashes are those of the in-process path: nothing changes
-        again = import_file(s, path, "ucdp-ged")
+        again = import_file(s, path, "ucdp-ged", parallel=True)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 6416)
     with db.session(ANALYST) as s:
         assert s.scalar(select(func.count()).select_from(Incident)) == 6416
@@ -73,23 +73,48 @@ def test_forked_import_lists_every_problem_and_skips_invalid(
 ) -> None:
     path = FIXTURES / "acled_bad.csv"
     with pytest.raises(InvalidInput) as caught, db.session(ANALYST) as s:
-        import_file(s, path, "acled")
+        import_file(s, path, "acled", parallel=True)
     assert len(caught.value.problems) == 5
     assert f"{path}:3: column 'event_date' value '32 August 2021': not a date" in str(caught.value)
     rejects = tmp_path / "rejects.csv"
     with db.session(ANALYST) as s:
-        result = import_file(s, path, "acled", skip_invalid=True, rejects_path=rejects)
+        result = import_file(s, path, "acled", skip_invalid=True, rejects_path=rejects, parallel=True)
     assert (result.inserted, result.rejected) == (1, 4)
     assert [r["line"] for r in csv.DictReader(rejects.open(encoding="utf-8"))] == ["3", "4", "5", "6"]
     assert forked == [db.dialect == "sqlite"] * 2
 
 
-def test_a_failure_in_the_worker_reaches_the_importer(
+def test_an_unreadable_file_in_the_worker_is_a_problem_with_its_line(
     db: Database, tmp_path: Path, forked: list[bool]
 ) -> None:
     bad = tmp_path / "latin1.csv"
     bad.write_bytes("id,date,event_type\n1,2021-01-01,bombing\n2,2021-01-02,caf\xe9\n".encode("latin-1"))
-    with pytest.raises(UnicodeDecodeError), db.session(ANALYST) as s:
-        import_file(s, bad, "csv")
+    with pytest.raises(InvalidInput) as caught, db.session(ANALYST) as s:
+        import_file(s, bad, "csv", parallel=True)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{bad}:3: byte 0xe9 (character 17) is not utf-8 text: name the file's encoding "
+        "(e.g. latin-1, cp1252, utf-16)"
+    ]
+    assert forked == [db.dialect == "sqlite"]
     with db.session(ANALYST) as s:
         assert s.scalar(select(func.count()).select_from(Incident)) == 0
+
+
+def test_a_failure_in_the_worker_reaches_the_importer(
+    db: Database, tmp_path: Path, forked: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(line: int, raw: dict[str, str], tables: dict[str, object]) -> object:
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setitem(readers.PARSERS, "acled", broken)
+    with pytest.raises(RuntimeError, match="parser bug"), db.session(ANALYST) as s:
+        import_file(s, FIXTURES / "acled_bad.csv", "acled", parallel=True)
+    with db.session(ANALYST) as s:
+        assert s.scalar(select(func.count()).select_from(Incident)) == 0
+
+
+def test_services_never_fork_unless_the_caller_allows_it(db: Database, forked: list[bool]) -> None:
+    """A web server calls the importer inside a request: it must not fork there (the default)."""
+    with db.session(ANALYST) as s:
+        import_file(s, FIXTURES / "acled_bad.csv", "acled", skip_invalid=True)
+    assert forked == [False]

@@ -49,7 +49,7 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
 def _export(db, principal, tmp_path: Path, fmt: str = "csv", code: str = "RICH-FW") -> Path:  # type: ignore[no-untyped-def]
     path = tmp_path / f"{principal.username}-{code}.{fmt}"
     with db.session(principal) as s:
-        export_indicators(s, code, path, fmt)
+        path.write_bytes(export_indicators(s, code, fmt).data)
     return path
 
 
@@ -209,10 +209,10 @@ def test_every_bad_cell_is_reported_and_nothing_is_written(rich, tmp_path):
         import_indicators(s, path, "RICH-FW")
     shown = str(caught.value).splitlines()
     expected = [
-        f"{path}:2:baseline_date: expected a date YYYY-MM-DD, got '2022-13-01'",
+        f"{path}:2:baseline_date: invalid date '2022-13-01': month must be in 1..12",
         f"{path}:3:responsible: indicator RICH.S1.1.O1.I2: unknown entity 'MOX'",
         f"{path}:4:classification: indicator RICH.S1.2.1.O1.I1: PUBLIC is lower than its parent's SECRET",
-        f"{path}:5:target_2027: expected a number, got 'lots'",
+        f"{path}:5:target_2027: 'lots' is not a number",
         f"{path}:6:direction: indicator RICH.S2.O1.I2: direction 'sideways' is not one of increase, "
         "decrease, "
         "maintain",
@@ -304,7 +304,7 @@ def test_cli_round_trip_with_dry_run(rich, tmp_path):
     rows[0]["baseline_value"] = "many"
     _write_csv(out, rows)
     code, text = run("import", str(out), "--framework", "RICH-FW")
-    assert code == 2 and f"{out}:2:baseline_value: expected a number, got 'many'" in text
+    assert code == 2 and f"{out}:2:baseline_value: 'many' is not a number" in text
     assert run("export", "NOPE", "-o", str(out.with_name("nope.csv")))[0] == 4
 
 
@@ -316,5 +316,7 @@ def test_a_code_taken_above_the_importers_clearance_is_refused_without_writing(r
     before, audit = _yaml(rich), _audit_count(rich)
     with pytest.raises(InvalidInput) as caught, rich.session(ANALYST) as s:
         import_indicators(s, path, "RICH-FW")
-    assert "above your clearance" in str(caught.value) and "CANARY" not in str(caught.value)
+    # the row and column, and no more than that the code is taken: not its level, title or kind
+    assert f"{path}:6:code: code '{secret_code}' is not available in RICH-FW" in str(caught.value)
+    assert "CANARY" not in str(caught.value) and "SECRET" not in str(caught.value)
     assert _yaml(rich) == before and _audit_count(rich) == audit

@@ -18,9 +18,11 @@ from nigran.access.classification import Classification
 from nigran.access.principal import Principal, Role
 from nigran.access.service import add_user
 from nigran.cli import app
+from nigran.monitoring.excel import IND_COLS, MS_COLS
 
 runner = CliRunner()
-EVIDENCE_COL, VALUE_COL, STATUS_COL = 9, 8, 5
+VALUE_COL = IND_COLS.index("Value") + 1
+EVIDENCE_COL, STATUS_COL = VALUE_COL + 1, MS_COLS.index("Status") + 1
 
 
 def run(db, *args: str, user: str | None = None, code: int = 0):  # type: ignore[no-untyped-def]
@@ -36,6 +38,9 @@ def mon(db):  # type: ignore[no-untyped-def]
         add_user(s, "analyst", role=Role.ANALYST, clearance=Classification.RESTRICTED)
         add_user(s, "reviewer", role=Role.REVIEWER, clearance=Classification.SECRET)
         add_user(s, "focal-kp", role=Role.FOCAL_PERSON, clearance=Classification.RESTRICTED, entity_code="KP")
+        add_user(
+            s, "focal-moi", role=Role.FOCAL_PERSON, clearance=Classification.RESTRICTED, entity_code="MOI"
+        )
         add_user(s, "reader", role=Role.PUBLIC_READER, clearance=Classification.PUBLIC)
     load_fixture(db, "monitoring-framework.yaml")
     return db
@@ -53,7 +58,7 @@ def _fill(path: Path, value: object, evidence: object, status: object) -> None:
 def test_a_whole_cycle_from_the_command_line(mon, tmp_path):
     db = mon
     out = run(db, "reporting", "cycles", "create", "-f", "MON-T", "2024", user="analyst").output
-    assert "1 cycle(s) created (2024), 7 obligation(s) derived" in out
+    assert "1 cycle created (2024), 7 obligations derived" in out
     assert "2025-03-01" in run(db, "reporting", "cycles", "list", "-f", "MON-T").output
     book = tmp_path / "kp-2024.xlsx"
     run(
@@ -73,7 +78,7 @@ def test_a_whole_cycle_from_the_command_line(mon, tmp_path):
 
     _fill(book, "lots", None, "finished")
     bad = run(db, "reporting", "submit", str(book), user="focal-kp", code=2).output
-    assert "sheet 'Indicators', row 2, column H (Value): 'lots' is not a number" in bad
+    assert "sheet 'Indicators', row 2, column I (Value): 'lots' is not a number" in bad
     assert "sheet 'Milestones', row 2, column E (Status): unknown status 'finished'" in bad
     assert "nothing was written" in bad
 
@@ -83,7 +88,7 @@ def test_a_whole_cycle_from_the_command_line(mon, tmp_path):
 
     run(db, "reporting", "verify", str(value_id), user="focal-kp", code=3)  # focal persons do not verify
     run(db, "reporting", "verify", str(value_id), user="reviewer")
-    assert "cannot verify" in run(db, "reporting", "verify", str(value_id), user="reviewer", code=2).output
+    assert "cannot verify" in run(db, "reporting", "verify", str(value_id), user="reviewer", code=5).output
     run(db, "reporting", "return", str(milestone_id), "--comment", "attach the notification", user="reviewer")
     run(
         db,
@@ -112,9 +117,7 @@ def test_a_whole_cycle_from_the_command_line(mon, tmp_path):
         "900",
         "--evidence",
         "MOI annual report",
-        "--entity",
-        "MOI",
-        user="analyst",
+        user="focal-moi",
     )
 
     tree = json.loads(
@@ -153,7 +156,7 @@ def test_a_whole_cycle_from_the_command_line(mon, tmp_path):
     drill = run(db, "score", "-f", "MON-T", "-c", "2024", "--drill", I1, user="analyst").output
     assert str(value_id) in drill and "KP letter" in drill
     table = run(db, "score", "-f", "MON-T", "-c", "2024", "--by", "objective", user="analyst").output
-    assert "MON-T.S1.O1" in table and "objectives achieved" in table
+    assert "MON-T.S1.O1" in table and "Objectives achieved" in table
 
     due = run(db, "reporting", "due", "-f", "MON-T", "--as-of", "2025-06-30", user="analyst").output
     assert "Reminder to NSD" in due and "MON-T.S1.O2.I2" in due
@@ -165,5 +168,16 @@ def test_a_whole_cycle_from_the_command_line(mon, tmp_path):
 def test_help_of_every_command_has_an_example():
     for args in (["reporting"], ["reporting", "cycles"], ["score"]):
         assert "Example:" in runner.invoke(app, [*args, "--help"]).output
-    for cmd in ("template", "submit", "submit-value", "verify", "return", "resubmit", "send", "show", "due"):
+    for cmd in (
+        "template",
+        "submit",
+        "submit-value",
+        "queue",
+        "verify",
+        "return",
+        "resubmit",
+        "send",
+        "show",
+        "due",
+    ):
         assert "Example:" in runner.invoke(app, ["reporting", cmd, "--help"]).output, cmd

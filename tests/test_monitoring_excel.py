@@ -61,7 +61,10 @@ def test_template_lists_the_entitys_obligations_with_locked_keys_units_and_drop_
     assert [r[0] for r in ind.iter_rows(min_row=2, values_only=True)] == [I1]  # KP leads only I1
     assert [r[0] for r in ms.iter_rows(min_row=2, values_only=True)] == [M1, M2]
     row = _row(ind, I1)
-    assert ind.cell(row, IND["Unit"]).value == "percent" and ind.cell(row, IND["Target"]).value == 60
+    assert (
+        ind.cell(row, IND["Unit"]).value == "percent"
+        and ind.cell(row, IND["Target for the year"]).value == 60
+    )
     assert ind.protection.sheet and ms.protection.sheet
     assert ind.cell(row, IND["Code"]).protection.locked and not ind.cell(row, IND["Value"]).protection.locked
     lists = [dv.formula1 for dv in ms.data_validations.dataValidation if dv.type == "list"]
@@ -71,7 +74,8 @@ def test_template_lists_the_entitys_obligations_with_locked_keys_units_and_drop_
     ]
     assert ranges == [("0.0", "100.0")]
     text = " ".join(str(c) for row in wb["Instructions"].iter_rows(values_only=True) for c in row if c)
-    assert "Evidence" in text and "nigran reporting submit" in text
+    assert "Evidence" in text and "Value covers" in text and "Send the filled workbook back" in text
+    assert "nigran " not in text  # the workbook is served by the web as well: no command to type
 
 
 def test_round_trip_records_every_filled_row(mon, tmp_path):
@@ -123,15 +127,17 @@ def test_every_bad_cell_is_named_and_nothing_is_written(mon, tmp_path):
     )
     wb = load_workbook(path)  # a row for an item KP does not own, and a date outside the cycle
     ws = wb["Indicators"]
-    ws.append(["MON-T.S1.O1.I2", "", "deaths per year", None, None, "2024-01-01", "2025-03-31", 900, "ref"])
+    ws.append(
+        ["MON-T.S1.O1.I2", "", "deaths per year", None, None, "", "2024-01-01", "2025-03-31", 900, "ref"]
+    )
     wb.save(path)
     with pytest.raises(InvalidInput) as caught, mon.session(focal(mon, "KP")) as s:
         submit_workbook(s, path)
     text = str(caught.value)
     expected = [
-        "sheet 'Indicators', row 2, column H (Value): 'fifty' is not a number",
+        "sheet 'Indicators', row 2, column I (Value): 'fifty' is not a number",
         "sheet 'Indicators', row 3, column A (Code): your entity is not responsible for MON-T.S1.O1.I2",
-        "sheet 'Indicators', row 3, column G (Period end): the period 2024-01-01..2025-03-31 is outside",
+        "sheet 'Indicators', row 3, column H (Period end): the period 2024-01-01..2025-03-31 is outside",
         "sheet 'Milestones', row 2, column E (Status): unknown status 'done'",
         "sheet 'Milestones', row 3, column F (Evidence (document reference or link)): evidence is required",
     ]
@@ -147,9 +153,9 @@ def test_unit_range_and_missing_evidence_are_checked_per_cell(mon, tmp_path):
     with pytest.raises(InvalidInput) as caught, mon.session(focal(mon, "KP")) as s:
         submit_workbook(s, path)
     text = str(caught.value)
-    assert "row 2, column H (Value): 140 is out of range for percent: must be [0, 100]" in text
+    assert "row 2, column I (Value): 140 is out of range for percent: must be [0, 100]" in text
     assert "row 2, column C (Unit): unit 'per mille' is not the indicator's unit 'percent'" in text
-    assert "row 2, column I (Evidence (document reference or link)): evidence is required" in text
+    assert "row 2, column J (Evidence (document reference or link)): evidence is required" in text
     assert count_submissions(mon) == 0
 
 

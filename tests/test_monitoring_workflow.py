@@ -6,7 +6,7 @@ import json
 
 import pytest
 from sqlalchemy import func, select
-from tests.helpers import ANALYST, PUBLIC, REVIEWER, focal
+from tests.helpers import ADMIN, ANALYST, PUBLIC, REVIEWER, focal
 from tests.monitoring_support import FW, I1, I2, M1, SECRETISH, SYSTEM, report, setup_cycles
 
 from nigran.access.classification import Classification
@@ -14,7 +14,7 @@ from nigran.access.errors import AccessDenied
 from nigran.core.problems import InvalidInput
 from nigran.monitoring import service, workflow
 from nigran.monitoring.models import Obligation, Submission, SubmissionEvent
-from nigran.monitoring.render import to_dict
+from nigran.monitoring.score_output import to_dict
 from nigran.monitoring.scorecards import overdue_items, scorecard
 from nigran.monitoring.scoring import score_framework
 
@@ -94,7 +94,7 @@ def test_illegal_transitions_are_refused_and_change_nothing(mon, setup, action):
 
 def test_return_needs_a_comment(mon):
     sub_id = report(mon, "KP", I1, value=55, verify=False)
-    with pytest.raises(workflow.IllegalTransition, match="comment"), mon.session(REVIEWER) as s:
+    with pytest.raises(InvalidInput, match="comment"), mon.session(REVIEWER) as s:
         service.return_submission(s, sub_id, "  ")
 
 
@@ -104,13 +104,33 @@ def test_roles_focal_persons_cannot_verify_reviewers_cannot_submit_and_four_eyes
         service.verify(s, sub_id)
     with pytest.raises(AccessDenied, match="may not submit"), mon.session(REVIEWER) as s:
         service.submit(s, service.get_cycle(s, FW, "2024"), "MOI", service.ValueInput(I2, 900, evidence="x"))
-    with mon.session(ANALYST) as s:
-        own = service.submit(
+    with pytest.raises(AccessDenied, match="may not submit"), mon.session(ANALYST) as s:  # docs/access.md
+        service.submit(s, service.get_cycle(s, FW, "2024"), "MOI", service.ValueInput(I2, 900, evidence="x"))
+    with pytest.raises(AccessDenied, match="may not verify"), mon.session(ANALYST) as s:
+        service.verify(s, sub_id)
+    with mon.session(ADMIN) as s:
+        own_id = service.submit(
             s, service.get_cycle(s, FW, "2024"), "MOI", service.ValueInput(I2, 900, evidence="x")
-        )
-        own_id = own.id
-    with pytest.raises(AccessDenied, match="four eyes"), mon.session(ANALYST) as s:
+        ).id
+    with pytest.raises(AccessDenied, match="four eyes"), mon.session(ADMIN) as s:
         service.verify(s, own_id)
+
+
+def test_four_eyes_cover_everyone_who_drafted_or_edited_not_only_the_last_submitter(mon):
+    """An administrator drafts a value, KP's focal person sends it: the administrator may still not verify."""
+    with mon.session(ADMIN) as s:
+        draft = service.submit(
+            s, service.get_cycle(s, FW, "2024"), "KP", service.ValueInput(I1, 55, evidence="x"), draft=True
+        )
+        sub_id = draft.id
+    with mon.session(focal(mon, "KP")) as s:
+        service.transition(s, sub_id, "submit")
+    with mon.session(ADMIN) as s:
+        assert service.get_submission(s, sub_id).submitted_by == "focal-KP"
+    with pytest.raises(AccessDenied, match="drafted, submitted or edited"), mon.session(ADMIN) as s:
+        service.verify(s, sub_id)
+    with mon.session(REVIEWER) as s:
+        assert service.verify(s, sub_id).state == "verified"
 
 
 def test_a_focal_person_reports_only_for_their_own_entity(mon):

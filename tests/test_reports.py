@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import subprocess
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -69,9 +71,9 @@ def test_headline_and_tables_agree_with_the_scores(canary_db: Database) -> None:
     assert [row.code for row in r.returned] == ["CF.S1.O2.A1.M1"]
     assert "attach the notification" in r.returned[0].comment and r.returned[0].state == "returned"
     overdue = {row.code: row for row in r.overdue}
-    assert overdue["CF.S1.O1.A1.M2"].days_overdue == (date(2025, 12, 31) - date(2025, 6, 30)).days
+    assert overdue["CF.S1.O1.A1.M2"].days_overdue == (rc.TODAY - date(2025, 6, 30)).days  # one reference date
     assert r.previous_year == 2024 and r.changes[0].metric == "Share of objectives achieved"
-    assert [c.metric.split()[0] for c in r.section_changes] == ["CF.S1"]
+    assert [c.code for c in r.section_changes] == ["CF.S1"]
     entity = {row.code: row for row in r.entities}
     assert entity["KP"].overdue >= 1 and entity["PB"].returned == 1
     assert {p.code for p in r.provinces} <= {"KP", "PB", "SD", "BA", "GB", "AJK", "ICT"}
@@ -110,7 +112,8 @@ def test_pdf_embeds_a_nastaliq_font_and_reads_as_text(canary_db: Database, tmp_p
 def test_exports_in_every_format(canary_db: Database, tmp_path: Path) -> None:
     runner = CliRunner()
     base = ["--db", canary_db.url, "report", "annual", "-f", rc.CODE, "-y", "2025", "--today", "2026-04-01"]
-    for fmt, out in (("json", tmp_path / "r.json"), ("xlsx", tmp_path / "r.xlsx"), ("csv", tmp_path / "csv")):
+    outputs = (("json", tmp_path / "r.json"), ("xlsx", tmp_path / "r.xlsx"), ("csv", tmp_path / "t.zip"))
+    for fmt, out in outputs:
         result = runner.invoke(app, [*base, "--format", fmt, "-o", str(out)])
         assert result.exit_code == 0, result.output
     body = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
@@ -129,8 +132,8 @@ def test_exports_in_every_format(canary_db: Database, tmp_path: Path) -> None:
     wb = load_workbook(tmp_path / "r.xlsx")
     assert wb.sheetnames[0] == "about" and "entities" in wb.sheetnames
     assert wb["sections"].oddHeader.center.text == "PUBLIC"
-    with (tmp_path / "csv" / "objectives.csv").open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    with zipfile.ZipFile(tmp_path / "t.zip") as zf:
+        rows = list(csv.DictReader(io.StringIO(zf.read("objectives.csv").decode("utf-8"))))
     assert {r["code"] for r in rows} == {"CF.S1.O1", "CF.S1.O2"}
     assert {r["classification"] for r in rows} == {"PUBLIC"}
 

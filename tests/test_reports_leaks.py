@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,8 @@ def _public_outputs(db: Database, folder: Path, user: str) -> dict[str, str]:
         elif fmt == "xlsx":
             texts[fmt] = _xlsx_text(out)
         elif fmt == "csv":
-            texts[fmt] = "\n".join(p.read_text(encoding="utf-8") for p in sorted(out.glob("*.csv")))
+            with zipfile.ZipFile(out) as zf:
+                texts[fmt] = "\n".join(zf.read(n).decode("utf-8") for n in sorted(zf.namelist()))
         else:
             texts[fmt] = out.read_text(encoding="utf-8")
     return texts

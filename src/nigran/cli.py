@@ -46,6 +46,11 @@ class NigranGroup(TyperGroup):
             if translated is None:
                 raise _internal(exc) from None
             raise report_error(translated) from None
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+            # A path the user gave that cannot be read or written: their mistake, not a defect.
+            where = exc.filename or "file"
+            err_console.print(f"[red]error:[/red] {where}: {exc.strerror or exc}", highlight=False)
+            raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err_console.print("interrupted; nothing was written by the unfinished step", highlight=False)
             raise typer.Exit(130) from None

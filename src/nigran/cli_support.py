@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nigran.access.principal import Principal
@@ -61,15 +60,9 @@ STATE = CliState()
 
 def principal(session: Session) -> Principal:
     """The acting user named by ``--as``/``NIGRAN_USER``; without one, the public reader."""
-    from nigran.access.models import User
+    from nigran.access.service import acting_principal
 
-    name = STATE.username or os.environ.get("NIGRAN_USER")
-    if not name:
-        return Principal.anonymous()
-    user = session.scalar(select(User).where(User.username == name))
-    if user is None or not user.active:
-        fail(f"no active user {name!r} (create one with 'nigran user add')")
-    return user.principal()  # type: ignore[union-attr]
+    return acting_principal(session, STATE.settings.acting_user)
 
 
 @contextmanager
@@ -93,7 +86,8 @@ def fail(message: str, code: int = 1) -> None:
 def print_problems(problems: list[Problem]) -> None:
     for problem in problems:
         typer.echo(str(problem), err=True)
-    typer.echo(f"{len(problems)} problem(s) found; nothing was written.", err=True)
+    n = len(problems)
+    typer.echo(f"{n} problem{'' if n == 1 else 's'} found; nothing was written.", err=True)
 
 
 def report_error(exc: NigranError) -> typer.Exit:
@@ -118,3 +112,21 @@ def reporting_errors() -> Iterator[None]:
         yield
     except NigranError as exc:
         raise report_error(exc) from None
+
+
+MAX_INPUT_BYTES = 512 * 1024 * 1024
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of an input file the user named, or one clear problem (missing, folder, unreadable, huge)."""
+    name = str(path)
+    try:
+        if path.is_dir():
+            raise InvalidInput([Problem(0, "is a folder, not a file", name)])
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            raise InvalidInput([Problem(0, f"larger than {MAX_INPUT_BYTES // 2**20} MiB", name)])
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput([Problem(0, "file not found", name)]) from None
+    except OSError as exc:
+        raise InvalidInput([Problem(0, f"cannot read: {exc.strerror or exc}", name)]) from None

@@ -6,13 +6,14 @@ users — idempotently, then prints the implementation overview.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import typer
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nigran.access.classification import Classification
 from nigran.access.models import User
 from nigran.access.principal import Principal, Role
-from nigran.cli_support import STATE, console, principal, reporting_errors, session_as_user
+from nigran.cli_support import STATE, console, fail, principal, reporting_errors, session_as_user
 from nigran.core.problems import InvalidInput
 from nigran.policy.models import Framework
 
@@ -58,18 +59,65 @@ def seed_demo(session: Session) -> list[str]:
     return done
 
 
-def demo() -> None:
+def demo_blockers(session: Session) -> list[str]:
+    """What in this database is not the demo's: accounts other than the demo's, frameworks that are not
+    bundled, incidents. The demo adds known accounts (a SECRET administrator among them) and illustrative
+    figures, which do not belong beside real data."""
+    from nigran.incidents.models import Incident
+    from nigran.reference import bundled_framework_codes
+
+    found = []
+    demo_names = {u[0] for u in DEMO_USERS}
+    users = [name for name in session.scalars(select(User.username)) if name not in demo_names]
+    if users:
+        found.append(_count(len(users), "account") + " other than the demo's")
+    bundled = bundled_framework_codes()
+    frameworks = [c for c in session.scalars(select(Framework.code)) if c not in bundled]
+    if frameworks:
+        found.append(_count(len(frameworks), "framework") + " that the demo does not bundle")
+    incidents = session.scalar(select(func.count(Incident.id))) or 0
+    if incidents:
+        found.append(_count(incidents, "incident"))
+    return found
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def demo(
+    force: bool = typer.Option(
+        False, "--force", help="Add the demo to a database that already holds other users or data"
+    ),
+) -> None:
     """Create the embedded database with the bundled frameworks and demo data, then print the overview.
+
+    On an existing database the demo is administrative: it needs --as an administrator (once the database
+    has users), and --force if the database holds anything but the demo.
 
     Example: nigran demo
     """
+    from nigran.storage.cli import require_admin_of_existing
+
+    db = STATE.create_db()
+    new = require_admin_of_existing(db, "add the demo to an existing database")
     with console.status("Preparing the database: schema, reference data, frameworks, demo submissions…"):
-        STATE.create_db().upgrade()
-        with reporting_errors(), STATE.db.session(Principal.system()) as session:
+        db.upgrade()
+        if not new and not force:
+            with db.session(Principal.system(), readonly=True) as session:
+                blockers = demo_blockers(session)
+            if blockers:
+                fail(
+                    f"this database already holds {'; '.join(blockers)}: the demo's accounts and "
+                    "illustrative figures do not belong beside them. Nothing was added; use --force to add "
+                    "the demo anyway, or point --db at a new file",
+                    5,
+                )
+        with db.session(Principal.system()) as session:
             loaded = seed_demo(session)
     if loaded:
         console.print(f"loaded frameworks: {', '.join(loaded)}")
-    console.print(f"database: {STATE.db.url}")
+    console.print(f"database: {db.url}")
     overview()
 
 
@@ -102,7 +150,9 @@ def overview() -> None:
         )
     console.print(table)
     for r in rows:
-        console.print(f"  {r.code}: {r.title}, {r.period}; {r.indicators} indicators; cycle {r.score_cycle}")
+        period = "" if str(r.period) in r.title else f", {r.period}"  # titles often name their years already
+        indicators = f"{r.indicators} indicator{'' if r.indicators == 1 else 's'}"
+        console.print(f"  {r.code}: {r.title}{period}; {indicators}; cycle {r.score_cycle}")
     console.print(
         "  actions: completed/all · ms. late: overdue milestones/all · reported: share of owed reports "
         "received (share on time)"
@@ -114,7 +164,7 @@ def overview() -> None:
     )
     if who.clearance < Classification.SECRET:
         console.print("Records above this clearance are not counted. Try: nigran --as admin overview")
-    console.print("Next: nigran score --framework NSP-2022 --by section · nigran report annual --help")
+    console.print("Next:  nigran score --framework NSP-2022 --by section\n       nigran report annual --help")
 
 
 def _pct(x: float | None) -> str:

@@ -23,6 +23,17 @@ def bundled_frameworks() -> list[Path]:
     return sorted(data_path("frameworks").glob("*.yaml"))
 
 
+def bundled_framework_codes() -> set[str]:
+    """The codes of the bundled frameworks, read from their headers (each file names exactly one)."""
+    codes = set()
+    for path in bundled_frameworks():
+        doc = load_yaml_file(path)
+        framework = doc.get("framework") if isinstance(doc, dict) else None
+        if isinstance(framework, dict) and framework.get("code"):
+            codes.add(str(framework["code"]))
+    return codes
+
+
 def _rows(path: Path, key: str) -> list[LineDict]:
     doc = load_yaml_file(path)
     if not isinstance(doc, dict) or not isinstance(doc.get(key), list):

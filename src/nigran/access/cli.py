@@ -1,14 +1,14 @@
-"""``nigran user …``: the system's users, their roles, clearances and entities."""
+"""``nigran user …``: a thin adapter over :mod:`nigran.access.service` (the rules live there)."""
 
 from __future__ import annotations
 
 import typer
+from rich import box
 from rich.table import Table
 
 from nigran.access import service
-from nigran.access.classification import Classification
-from nigran.access.principal import Principal, Role
-from nigran.cli_support import STATE, console, fail, reporting_errors, session_as_user
+from nigran.access.principal import Principal
+from nigran.cli_support import STATE, console, principal, session_as_user
 
 app = typer.Typer(
     help="Users, roles and clearances.\n\n"
@@ -25,26 +25,24 @@ def add(
     entity: str | None = typer.Option(None, help="Entity code a focal person reports for"),
     name: str = typer.Option("", help="Display name"),
 ) -> None:
-    """Create a user. The first one needs no --as (bootstrap); later ones need an administrator.
+    """Create a user. The first one, an administrator, needs no --as; later ones need an administrator.
 
     Example: nigran user add admin --role administrator --clearance SECRET
     """
-    try:
-        parsed_role, level = Role.parse(role), Classification.parse(clearance)
-    except ValueError as exc:
-        fail(str(exc))
-    with STATE.db.session(Principal.system()) as probe:
-        bootstrap = service.user_count(probe) == 0
-    # The first account is created by the system (bootstrap); later ones by an acting administrator.
-    opened = STATE.db.session(Principal.system()) if bootstrap else session_as_user()
-    try:
-        with reporting_errors(), opened as session:
-            service.add_user(
-                session, username, role=parsed_role, clearance=level, entity_code=entity, display_name=name
-            )
-    except ValueError as exc:
-        fail(str(exc))
-    console.print(f"created user {username} ({parsed_role.value}, {level.name})")
+    with STATE.db.session(Principal.system(), readonly=True) as lookup:
+        writer, bootstrap = service.user_writer(lookup, principal(lookup))
+    with STATE.db.session(writer) as session:
+        user = service.add_user(
+            session,
+            username,
+            role=role,
+            clearance=clearance,
+            entity_code=entity,
+            display_name=name,
+            bootstrap=bootstrap,
+        )
+        summary = f"created user {user.username} ({user.role}, {user.clearance.name})"
+    console.print(summary + (" as the first administrator" if bootstrap else ""))
 
 
 @app.command("list")
@@ -53,13 +51,19 @@ def list_() -> None:
 
     Example: nigran --as admin user list
     """
-    with reporting_errors(), session_as_user() as session:
-        from nigran.cli_support import principal
-
-        if principal(session).role is not Role.ADMINISTRATOR:
-            fail("only administrators may list users", 3)
+    with session_as_user(readonly=True) as session:
         users = service.list_users(session)
-        table = Table("username", "role", "clearance", "entity", "active")
-        for u in users:
-            table.add_row(u.username, u.role, u.clearance.name, str(u.entity_id or ""), str(u.active))
+        codes = service.entity_codes(session, users)
+        rows = [
+            (u.username, u.role, u.clearance.name, codes.get(u.entity_id or 0, ""), _yes(u.active))
+            for u in users
+        ]
+    table = Table("user", "role", "clearance", "entity", "active", box=box.SIMPLE_HEAD, pad_edge=False)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
+    console.print(f"{len(rows)} user{'' if len(rows) == 1 else 's'}")
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"

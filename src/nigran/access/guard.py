@@ -203,3 +203,23 @@ def _check_delete(mapper: Any, connection: Any, target: Any) -> None:
 event.listen(GuardedSession, "do_orm_execute", _filter_reads)
 event.listen(GuardedSession, "before_flush", _check_flush)
 event.listen(Base, "before_delete", _check_delete, propagate=True)
+
+
+def key_taken(
+    session: Session, model: type, column: str, value: str, *, scope: dict[str, Any] | None = None
+) -> bool:
+    """Whether any row of ``model``, at any level, holds ``value`` in the unique ``column`` (compared without
+    regard to case), within ``scope`` (e.g. ``{"framework_id": 3}``).
+
+    Unique keys span every classification level, so a new record's code can clash with one the reader may
+    not see. This answers yes or no and never returns the record, so that a service can refuse the code
+    with a message of its own instead of a driver ``IntegrityError`` that names the hidden row.
+    """
+    from sqlalchemy import func, select
+
+    with GuardedSession(bind=session.connection(), info={PRINCIPAL_KEY: Principal.system()}) as system:
+        ident, attr = model.id, getattr(model, column)  # type: ignore[attr-defined]
+        statement = select(ident).where(func.lower(attr) == value.lower())
+        for name, wanted in (scope or {}).items():
+            statement = statement.where(getattr(model, name) == wanted)
+        return system.scalar(statement.limit(1)) is not None

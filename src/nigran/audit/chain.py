@@ -1,13 +1,55 @@
-"""The hash of an audit entry: what makes a silent edit or deletion of the trail detectable."""
+"""The hash of an audit entry: what makes a silent edit or deletion of the trail detectable.
+
+The hash is versioned, and each entry records the version it was written with (``hash_version``), so that
+entries written before a column joined the hash still verify while every new entry covers every column:
+
+- version 1 (entries written before migration ``0008_audit_hash_v2``): every column but ``note``;
+- version 2: every column of the entry except the hash itself, the version included.
+
+A chain never goes back to an older version (the verifier refuses it), so relabelling a new entry as
+version 1 to take ``note`` out of its hash is detected like any other edit.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 GENESIS = "0" * 64
+CURRENT_VERSION = 2
+
+#: The columns each version covers, in payload order (``at`` as ISO text, ``classification`` as a number).
+HASHED_COLUMNS: dict[int, tuple[str, ...]] = {
+    1: (
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "table_name",
+        "record_id",
+        "classification",
+        "before",
+        "after",
+        "prev_hash",
+    ),
+    2: (
+        "hash_version",
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "table_name",
+        "record_id",
+        "classification",
+        "before",
+        "after",
+        "note",
+        "prev_hash",
+    ),
+}
 
 
 def _iso(at: datetime) -> str:
@@ -17,21 +59,22 @@ def _iso(at: datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
-def entry_hash(
-    *,
-    seq: int,
-    at: datetime,
-    actor: str,
-    action: str,
-    table_name: str,
-    record_id: str,
-    classification: int,
-    before: Any,
-    after: Any,
-    prev_hash: str,
-) -> str:
+def _value(column: str, value: Any) -> Any:
+    if column == "at":
+        return _iso(value)
+    if column in ("classification", "hash_version", "seq"):
+        return int(value)
+    return value
+
+
+def entry_hash(entry: Mapping[str, Any]) -> str:
+    """SHA-256 over the columns of ``entry``'s ``hash_version`` (absent: version 1, the original rule)."""
+    version = int(entry.get("hash_version") or 1)
+    columns = HASHED_COLUMNS.get(version)
+    if columns is None:
+        raise ValueError(f"unknown audit hash version {version}")
     payload = json.dumps(
-        [seq, _iso(at), actor, action, table_name, record_id, int(classification), before, after, prev_hash],
+        [_value(c, entry.get(c)) for c in columns],
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

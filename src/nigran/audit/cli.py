@@ -1,73 +1,131 @@
-"""``nigran audit …``: verify the hash chain and read the trail."""
+"""``nigran audit …``: a thin adapter over :mod:`nigran.audit.service` (the rules live there)."""
 
 from __future__ import annotations
 
-import json
+import io
+from pathlib import Path
 
 import typer
+from rich import box
 from rich.table import Table
-from sqlalchemy import select
 
-from nigran.access.principal import Principal, Role
-from nigran.audit.models import AuditEntry
-from nigran.audit.verify import verify_chain
-from nigran.cli_support import STATE, console, fail, principal, reporting_errors, session_as_user
+from nigran.access.principal import Principal
+from nigran.audit import service
+from nigran.cli_support import STATE, console, principal, session_as_user
+from nigran.core.cells import csv_writer
+from nigran.core.jsonout import dumps
+from nigran.core.outputs import check_target, write_text
+from nigran.core.problems import InvalidInput, Problem
 
 app = typer.Typer(
     help="The tamper-evident audit trail.\n\nExample: nigran audit verify", no_args_is_help=True
 )
 
+FORMATS = ("table", "json", "csv")
+
 
 @app.command("verify")
 def verify() -> None:
-    """Recompute the hash chain; exit 0 if intact, 1 naming the first broken entry.
+    """Recompute the hash chain; exit 0 if intact, 1 if not. Counts and the head hash are shown only to
+    audit readers cleared for every entry (e.g. a SECRET administrator).
 
-    Example: nigran audit verify
+    Example: nigran --as admin audit verify
     """
-    with STATE.db.session(Principal.system()) as session:
-        result = verify_chain(session.connection())
-    if result.ok:
-        console.print(f"audit trail intact: {result.entries} entries, head {result.head}")
+    with STATE.db.session(Principal.system(), readonly=True) as session:
+        status = service.chain_status(session.connection(), principal(session))
+    if status.ok:
+        if status.detailed:
+            n = status.entries or 0
+            console.print(f"audit trail intact: {n} entr{'y' if n == 1 else 'ies'}")
+            console.print(f"head: {status.head}")
+        else:
+            console.print("audit trail intact")
         return
-    typer.echo(f"audit trail BROKEN at entry {result.broken_seq}: {result.reason}", err=True)
+    if status.detailed:
+        typer.echo(f"audit trail BROKEN at entry {status.broken_seq}: {status.reason}", err=True)
+    else:
+        typer.echo("audit trail BROKEN: an entry was changed, removed or re-linked", err=True)
     raise typer.Exit(1)
 
 
 @app.command("log")
 def log(
-    limit: int = typer.Option(20, help="How many of the latest entries"),
-    table_name: str | None = typer.Option(None, "--table", help="Only this table"),
-    fmt: str = typer.Option("table", "--format", help="table | json"),
+    limit: int = typer.Option(20, "--limit", "-n", help="How many of the latest entries (1-10000)"),
+    table_name: str | None = typer.Option(None, "--table", help="Only entries of this table"),
+    fmt: str | None = typer.Option(
+        None, "--format", help="table | json | csv (default: from the -o suffix, else table)"
+    ),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file"),
+    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists"),
 ) -> None:
     """Show the latest audit entries you may see (administrators and reviewers).
 
     Example: nigran --as admin audit log --table indicator --limit 5
     """
-    with reporting_errors(), session_as_user() as session:
-        who = principal(session)
-        if who.role not in (Role.ADMINISTRATOR, Role.REVIEWER):
-            fail("only administrators and reviewers may read the audit trail", 3)
-        query = select(AuditEntry)
-        if table_name:
-            query = query.where(AuditEntry.table_name == table_name)
-        entries = list(session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit)))
-        rows = [
-            {
-                "seq": e.seq,
-                "at": e.at.isoformat(),
-                "actor": e.actor,
-                "action": e.action,
-                "table": e.table_name,
-                "record": e.record_id,
-                "before": e.before,
-                "after": e.after,
-            }
-            for e in entries
-        ]
-    if fmt == "json":
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    chosen = _format(fmt, output)
+    if output is not None:
+        check_target(output, force=force)
+    with session_as_user(readonly=True) as session:
+        rows = service.read_log(session, limit=limit, table_name=table_name)
+    if chosen == "table":
+        _print_table(rows)
         return
-    table = Table("seq", "at", "actor", "action", "table", "record")
+    text = dumps([r.as_dict() for r in rows], indent=2) if chosen == "json" else _csv(rows)
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    write_text(output, text, force=force)
+    console.print(f"wrote {len(rows)} entr{'y' if len(rows) == 1 else 'ies'} to {output}")
+
+
+def _format(fmt: str | None, output: Path | None) -> str:
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+        if output is None:
+            return "table"
+        if suffix in ("json", "csv"):
+            return suffix
+        raise InvalidInput([Problem(0, "name the format of the file: json or csv", "--format")])
+    chosen = fmt.strip().lower()
+    if chosen not in FORMATS:
+        raise InvalidInput([Problem(0, f"unknown format {fmt!r} (one of {', '.join(FORMATS)})", "--format")])
+    if chosen == "table" and output is not None:
+        raise InvalidInput([Problem(0, "a table is for the screen: write json or csv to a file", "--format")])
+    return chosen
+
+
+def _print_table(rows: list[service.AuditRow]) -> None:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("seq", "at (UTC)", "actor", "action", "table", "record"):
+        table.add_column(name, justify="right" if name in ("seq", "record") else "left", overflow="fold")
     for r in rows:
-        table.add_row(str(r["seq"]), r["at"][:19], r["actor"], r["action"], r["table"], r["record"])
+        table.add_row(str(r.seq), r.at.strftime("%Y-%m-%d %H:%M"), r.actor, r.action, r.table, r.record)
     console.print(table)
+    n = len(rows)
+    console.print(
+        f"{n} entr{'y' if n == 1 else 'ies'} (newest first; entries above your clearance are left out)"
+    )
+
+
+def _csv(rows: list[service.AuditRow]) -> str:
+    buffer = io.StringIO()
+    writer = csv_writer(buffer)
+    writer.writerow(
+        ["seq", "at", "actor", "action", "table", "record", "classification", "before", "after", "note"]
+    )
+    for r in rows:
+        writer.writerow(
+            [
+                r.seq,
+                r.at.isoformat(),
+                r.actor,
+                r.action,
+                r.table,
+                r.record,
+                r.level.name,
+                "" if r.before is None else dumps(r.before, indent=None),
+                "" if r.after is None else dumps(r.after, indent=None),
+                r.note or "",
+            ]
+        )
+    return buffer.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nigran.access.guard import Classified
@@ -13,7 +13,8 @@ from nigran.storage.base import Base
 
 
 class AuditEntry(Classified, Base):
-    """Carries the level of the record it describes, so the guard hides entries a reader may not see.
+    """Carries the highest level of the record it describes, before or after the change, so the guard hides
+    entries a reader may not see (an entry about a declassified record stays at the record's old level).
 
     Rows are written by the recorder through Core, never through the ORM: no role may write them.
     """
@@ -32,3 +33,5 @@ class AuditEntry(Classified, Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Which columns the hash covers (``audit/chain.py``); entries written before version 2 are version 1.
+    hash_version: Mapped[int] = mapped_column(SmallInteger, server_default="1")

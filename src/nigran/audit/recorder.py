@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, object_session
 
 from nigran.access.classification import Classification
 from nigran.access.guard import GuardedSession, principal_of
-from nigran.audit.chain import GENESIS, entry_hash
+from nigran.audit.chain import CURRENT_VERSION, GENESIS, entry_hash
 from nigran.audit.models import AuditEntry
 from nigran.storage.base import Base, utcnow
 
@@ -92,6 +92,22 @@ def _changes(session: Session) -> list[tuple[str, Any, dict[str, Any] | None, di
     return [r for r in rows if r[1].__table__.name not in SKIP_TABLES]
 
 
+def image_level(image: dict[str, Any] | None) -> Classification:
+    """The level a before- or after-image records; one that cannot be read counts as the highest."""
+    value = (image or {}).get("classification")
+    try:
+        return Classification.parse(value) if value is not None else Classification.PUBLIC
+    except ValueError:
+        return max(Classification)
+
+
+def entry_level(obj: Any, before: dict[str, Any] | None, after: dict[str, Any] | None) -> Classification:
+    """An entry is as classified as the most classified image it holds: declassifying a SECRET record
+    leaves its before-image SECRET, so the entry stays SECRET for every reader."""
+    current = Classification.parse(getattr(obj, "classification", None) or Classification.PUBLIC)
+    return max(current, image_level(before), image_level(after))
+
+
 def _after_flush(session: Session, flush_context: object) -> None:
     changes = _changes(session)
     if not changes:
@@ -109,20 +125,21 @@ def _after_flush(session: Session, flush_context: object) -> None:
     rows = []
     for action, obj, before, after in changes:
         seq += 1
-        level = int(Classification.parse(getattr(obj, "classification", Classification.PUBLIC)))
         fields = dict(
+            hash_version=CURRENT_VERSION,
             seq=seq,
             at=now,
             actor=principal.username,
             action=action,
             table_name=obj.__table__.name,
             record_id=_record_id(obj),
-            classification=level,
+            classification=int(entry_level(obj, before, after)),
             before=before,
             after=after,
+            note=None,
             prev_hash=prev,
         )
-        digest = entry_hash(**fields)
+        digest = entry_hash(fields)
         rows.append({**fields, "hash": digest})
         prev = digest
     conn.execute(insert(AuditEntry), rows)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from nigran.audit.chain import GENESIS, entry_hash
+from nigran.audit.chain import GENESIS, HASHED_COLUMNS, entry_hash
 from nigran.audit.models import AuditEntry
 
 
@@ -25,7 +25,7 @@ class VerifyResult:
 
 def verify_chain(conn: Connection) -> VerifyResult:
     """Recompute every hash in order. Reads through Core on purpose: it checks rows, not what a user sees."""
-    expected_seq, prev, count = 1, GENESIS, 0
+    expected_seq, prev, count, version = 1, GENESIS, 0, 1
     table = AuditEntry.__table__
     for row in conn.execute(select(table).order_by(table.c.seq)).mappings():
         count += 1
@@ -35,18 +35,13 @@ def verify_chain(conn: Connection) -> VerifyResult:
             )
         if row["prev_hash"] != prev:
             return VerifyResult(count, prev, row["seq"], "its link to the previous entry does not match")
-        digest = entry_hash(
-            seq=row["seq"],
-            at=row["at"],
-            actor=row["actor"],
-            action=row["action"],
-            table_name=row["table_name"],
-            record_id=row["record_id"],
-            classification=row["classification"],
-            before=row["before"],
-            after=row["after"],
-            prev_hash=row["prev_hash"],
-        )
+        row_version = int(row["hash_version"] or 1)
+        if row_version not in HASHED_COLUMNS:
+            return VerifyResult(count, prev, row["seq"], f"its hash version {row_version} is unknown")
+        if row_version < version:
+            return VerifyResult(count, prev, row["seq"], "its hash version is older than the entry before it")
+        version = row_version
+        digest = entry_hash(row)
         if digest != row["hash"]:
             return VerifyResult(count, prev, row["seq"], "its content was changed after it was written")
         prev = digest

@@ -31,6 +31,13 @@ def protect(path: str | os.PathLike[str]) -> None:
 
 def check_target(path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """The resolved path to write, or :class:`OutputRefused` saying why not (before any work is done)."""
+    try:
+        return _check_target(path, force=force)
+    except OSError as exc:  # a name too long, a path through a file, a folder we may not look into
+        raise OutputRefused(f"{path}: cannot write here: {exc.strerror or exc}") from None
+
+
+def _check_target(path: str | os.PathLike[str], *, force: bool) -> Path:
     target = Path(path)
     if str(path) in ("", "-"):
         raise OutputRefused("no output file named")

@@ -30,6 +30,7 @@ class Settings:
     acled_key: str | None = field(default=None, repr=False)
     acled_email: str | None = None
     debug: bool = False
+    busy_timeout_s: float = 30.0  # how long a SQLite writer waits for another writer before "busy, retry"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -43,6 +44,7 @@ class Settings:
             acled_key=env.get("ACLED_API_KEY") or env.get("NIGRAN_ACLED_KEY") or None,
             acled_email=env.get("ACLED_EMAIL") or env.get("NIGRAN_ACLED_EMAIL") or None,
             debug=env.get("NIGRAN_DEBUG", "") not in ("", "0", "false"),
+            busy_timeout_s=_seconds(env.get("NIGRAN_BUSY_TIMEOUT"), 30.0),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in given:
@@ -59,3 +61,11 @@ class Settings:
             return None
         path = self.database_url.split(":///", 1)[1].split("?", 1)[0]
         return Path(path) if path and path != ":memory:" else None
+
+
+def _seconds(text: str | None, default: float) -> float:
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        return default
+    return value if 0 <= value <= 3600 else default

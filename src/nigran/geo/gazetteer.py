@@ -189,6 +189,16 @@ class Gazetteer:
         best = self.index.fuzzy_province(key, self._province_keys)
         return best
 
+    def exact_province(self, name: str) -> str | None:
+        """The province a code or name denotes exactly, in any case; unlike :meth:`normalise_province`,
+        never a fuzzy guess (filters must refuse a typo rather than answer for another province)."""
+        if not name.strip():
+            return None
+        upper = name.strip().upper()
+        if upper in self.provinces:
+            return upper
+        return self._province_keys.get(normalise(name))
+
     def province_name(self, code: str | None) -> str | None:
         return self.provinces[code].name if code in self.provinces else None
 

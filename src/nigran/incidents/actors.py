@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nigran.access.classification import Classification
 from nigran.core.paths import data_path
 from nigran.core.problems import InvalidInput, Problem
+from nigran.core.yamldoc import YamlSyntaxError, load_yaml
 from nigran.incidents.models import Actor
 
 KINDS = {
@@ -33,23 +33,54 @@ def norm(name: str) -> str:
     return " ".join(_NOISE.sub(" ", name.casefold()).split())
 
 
-def load_actors(session: Session, path: Path | None = None) -> int:
-    """Upsert the registry by code (ORM writes, so every change is audited); returns rows written."""
-    path = path or data_path("actors.yaml")
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+def read_actor_rows(data: bytes, name: str) -> list[dict[str, Any]]:
+    """The actor rows of a registry file, or :class:`InvalidInput` with every problem and its line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidInput([Problem(line, "not UTF-8 text (save the file as UTF-8)", name)]) from None
+    try:
+        doc = load_yaml(text)
+    except YamlSyntaxError as exc:
+        raise InvalidInput([Problem(exc.line, exc.message, name)]) from None
     rows = doc.get("actors") if isinstance(doc, dict) else None
     if not isinstance(rows, list):
-        raise InvalidInput([Problem(1, "expected a top-level 'actors:' list", str(path))])
-    problems = []
-    for i, row in enumerate(rows, 1):
-        if not isinstance(row, dict) or not row.get("code") or not row.get("name"):
-            problems.append(Problem(i, f"actor #{i}: 'code' and 'name' are required", str(path)))
-        elif row.get("kind") not in KINDS:
-            problems.append(
-                Problem(i, f"actor {row['code']}: kind {row.get('kind')!r} not in {sorted(KINDS)}", str(path))
-            )
+        raise InvalidInput([Problem(1, "expected a top-level 'actors:' list", name)])
+    lines = getattr(rows, "item_lines", [])
+    problems: list[Problem] = []
+    for i, row in enumerate(rows):
+        line = lines[i] if i < len(lines) else 1
+
+        def problem(message: str, line: int = line, i: int = i) -> None:
+            problems.append(Problem(line, f"actor #{i + 1}: {message}", name))
+
+        if not isinstance(row, dict):
+            problem("expected a mapping with code, name and kind")
+            continue
+        code, title = row.get("code"), row.get("name")
+        if not isinstance(code, str) or not code.strip() or len(code) > 40:
+            problem("'code' must be text of 1-40 characters")
+        if not isinstance(title, str) or not title.strip() or len(title) > 300:
+            problem("'name' must be text of 1-300 characters")
+        if row.get("kind") not in KINDS:
+            problem(f"kind {row.get('kind')!r} not in {sorted(KINDS)}")
+        aliases = row.get("aliases") or []
+        if not isinstance(aliases, list) or not all(isinstance(a, str | int) for a in aliases):
+            problem("'aliases' must be a list of names")
     if problems:
         raise InvalidInput(problems)
+    return rows
+
+
+def load_actors(session: Session, data: bytes | None = None, name: str = "actors.yaml") -> int:
+    """Upsert the registry by code (ORM writes, so every change is audited); returns rows written.
+
+    ``data`` is the file's content (the bundled registry when ``None``), so a web upload and the CLI share it.
+    """
+    if data is None:
+        data = data_path("actors.yaml").read_bytes()
+    rows = read_actor_rows(data, name)
     existing = {a.code: a for a in session.scalars(select(Actor))}
     written = 0
     for row in rows:
@@ -100,3 +131,13 @@ class ActorMatcher:
             if part and norm(part) in self.by_key:
                 return self.by_key[norm(part)]
         return None
+
+
+def registry_names(session: Session) -> dict[str, tuple[str, str]]:
+    """Every name an actor the session may see goes by (code, name, aliases), :func:`norm`-keyed, mapped to
+    ``(code, name)``. Read-only: unlike :meth:`ActorMatcher.from_session` it never loads the registry."""
+    names: dict[str, tuple[str, str]] = {}
+    for actor in session.scalars(select(Actor).order_by(Actor.code)):
+        for name in [actor.code, actor.name, *(actor.aliases or [])]:
+            names.setdefault(norm(name), (actor.code, actor.name))
+    return names

@@ -15,13 +15,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, func, literal_column, select
 from sqlalchemy.orm import Session
 
+from nigran.core.problems import InvalidInput, Problem
 from nigran.incidents.cube import YEAR
 from nigran.incidents.models import Actor, Incident, IncidentCube
 
 BY = ("year", "quarter", "month", "province", "district", "type", "actor")
 COLUMNS = ("incidents", "killed", "victims_killed", "militants_killed", "injured", "hostages")
 ALL_MEASURES = (*COLUMNS, "civilians_killed", "security_killed")
+#: The measures that a source may not give (``incidents`` is always known).
+FIGURES = ALL_MEASURES[1:]
 TIME = ("year", "quarter", "month")
+#: Groupings whose keys are codes that have a name (shown beside the code).
+NAMED = ("province", "district", "actor")
 
 
 @dataclass(frozen=True)
@@ -62,13 +67,45 @@ def parse_period_bound(text: str | None, *, end: bool) -> date | None:
 
 @dataclass
 class Row:
+    """Figures of one group. A figure that no incident of the group gives is ``None`` (unknown), not 0;
+    ``known`` says for how many of the group's incidents each figure is known."""
+
     key: tuple[Any, ...]
     label: str
-    values: dict[str, int] = field(default_factory=dict)
+    values: dict[str, int | None] = field(default_factory=dict)
     changes: dict[str, float | None] = field(default_factory=dict)
+    known: dict[str, int] = field(default_factory=dict)
+    name: str | None = None
 
     def as_dict(self, by: str) -> dict[str, Any]:
-        return {by: self.label, **self.values, **self.changes}
+        named = {"name": self.name} if by in NAMED else {}
+        known = {f"{m}_known": n for m, n in self.known.items()}
+        return {by: self.label, **named, **self.values, **known, **self.changes}
+
+
+@dataclass(frozen=True)
+class Total:
+    """A figure summed over groups, with the number of incidents that give it."""
+
+    measure: str
+    value: int | None
+    known: int
+    incidents: int
+
+    @property
+    def complete(self) -> bool:
+        return self.known == self.incidents
+
+
+def totals(rows: list[Row]) -> list[Total]:
+    """Each figure over all ``rows``: what a table's footer says ("injured: 12, known for 40 of 310")."""
+    incidents = sum(r.values["incidents"] or 0 for r in rows)
+    out = []
+    for m in FIGURES:
+        known = sum(r.known.get(m, 0) for r in rows)
+        value = sum(r.values.get(m) or 0 for r in rows) if known else None
+        out.append(Total(m, value, known, incidents))
+    return out
 
 
 def _dim(by: str) -> str:
@@ -117,13 +154,17 @@ def _label(by: str, key: tuple[Any, ...], actors: dict[Any, str]) -> str:
 def aggregate(session: Session, by: str, f: Filters = Filters(), *, engine: str = "auto") -> list[Row]:
     """Rows of figures per ``by`` value (time periods in order, other dimensions by incidents, most first)."""
     if by not in BY:
-        raise ValueError(f"unknown grouping {by!r} (one of {', '.join(BY)})")
+        raise InvalidInput([Problem(0, f"unknown grouping {by!r} (one of {', '.join(BY)})", "--by")])
     cube = engine == "cube" or (engine == "auto" and can_use_cube(by, f))
     if cube and not can_use_cube(by, f):
         raise ValueError("this question does not fit the cube's grain; use engine='rows'")
     if cube:
         m: Any = IncidentCube
-        sums = [func.sum(m.incidents)] + [func.sum(getattr(m, c)) for c in ALL_MEASURES[1:]]
+        sums = (
+            [func.sum(m.incidents)]
+            + [func.sum(getattr(m, c)) for c in FIGURES]
+            + [func.sum(getattr(m, f"{c}_known")) for c in FIGURES]
+        )
         stmt = select(*_group_cols(m, by, True), *sums).where(m.dim == _dim(by))
         if by not in ("quarter", "month") and f.year_aligned():
             stmt = stmt.where(m.month == YEAR)  # the year-grain cells: twelve times fewer
@@ -145,24 +186,47 @@ def aggregate(session: Session, by: str, f: Filters = Filters(), *, engine: str 
             stmt = stmt.where(m.key == f.actor)
     else:
         m = Incident
-        sums = [func.count(m.id)] + [func.sum(getattr(m, c)) for c in ALL_MEASURES[1:]]
+        sums = (
+            [func.count(m.id)]
+            + [func.sum(getattr(m, c)) for c in FIGURES]
+            + [func.count(getattr(m, c)) for c in FIGURES]
+        )
         stmt = select(*_group_cols(m, by, False), *sums).where(m.duplicate_of_id.is_(None))
         stmt = _row_filters(session, stmt, f)
     keys = _group_cols(m, by, cube)
     stmt = stmt.group_by(*keys)
     actors = _actor_names(session, by_code=cube) if by == "actor" else {}
+    names = _names(session, by)
     rows = []
+    n = len(FIGURES)
     for record in session.execute(stmt):
         key = tuple(record[: len(keys)])
-        values = {c: int(v or 0) for c, v in zip(ALL_MEASURES, record[len(keys) :], strict=True)}
-        if values["incidents"] == 0:
+        counts = [int(v or 0) for v in record[len(keys) :]]
+        if counts[0] == 0:
             continue  # a cube cell emptied by updates
-        rows.append(Row(key, _label(by, key, actors), values))
+        known = dict(zip(FIGURES, counts[1 + n :], strict=True))
+        values: dict[str, int | None] = {"incidents": counts[0]}
+        values.update({c: (v if known[c] else None) for c, v in zip(FIGURES, counts[1 : 1 + n], strict=True)})
+        label = _label(by, key, actors)
+        rows.append(Row(key, label, values, known=known, name=names.get(label)))
     if by in TIME:
         rows.sort(key=lambda r: tuple(int(k) for k in r.key))
     else:
-        rows.sort(key=lambda r: (-r.values["incidents"], -r.values["killed"], r.label))
+        rows.sort(key=lambda r: (-(r.values["incidents"] or 0), -(r.values["killed"] or 0), r.label))
     return rows
+
+
+def _names(session: Session, by: str) -> dict[str, str]:
+    """Code → name for groupings by province, district or actor (a table shows both)."""
+    if by == "actor":
+        return {a.code: a.name for a in session.scalars(select(Actor))}
+    if by in ("province", "district"):
+        from nigran.geo.gazetteer import Gazetteer
+
+        gz = Gazetteer.bundled()
+        units = gz.provinces if by == "province" else {d.code: d for d in gz.districts}
+        return {code: unit.name for code, unit in units.items()}
+    return {}
 
 
 def _row_filters(session: Session, stmt: Any, f: Filters) -> Any:
@@ -228,8 +292,8 @@ def _ordinal(key: tuple[Any, ...], by: str) -> int:
     return int(key[0]) * (4 if by == "quarter" else 12) + int(key[1]) - 1
 
 
-def _pct(now: int, before: int | None) -> float | None:
-    if before is None or before == 0:
+def _pct(now: int | None, before: int | None) -> float | None:
+    if now is None or before is None or before == 0:
         return None
     return round(100.0 * (now - before) / before, 1)
 
@@ -237,9 +301,21 @@ def _pct(now: int, before: int | None) -> float | None:
 def top_districts(
     session: Session, f: Filters = Filters(), *, measure: str = "killed", n: int = 10
 ) -> list[Row]:
+    """The ``n`` districts with the highest ``measure``; districts where it is unknown come last."""
+    if measure not in ALL_MEASURES:
+        raise InvalidInput(
+            [Problem(0, f"unknown measure {measure!r} (one of {', '.join(ALL_MEASURES)})", "--measure")]
+        )
     rows = aggregate(session, "district", f)
     rows = [r for r in rows if r.label != "unknown"]
-    rows.sort(key=lambda r: (-r.values[measure], -r.values["incidents"], r.label))
+    rows.sort(
+        key=lambda r: (
+            r.values[measure] is None,
+            -(r.values[measure] or 0),
+            -(r.values["incidents"] or 0),
+            r.label,
+        )
+    )
     return rows[:n]
 
 

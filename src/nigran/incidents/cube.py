@@ -16,8 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nigran.access.classification import Classification
-from nigran.incidents.models import MEASURES, Incident, IncidentCube
+from nigran.incidents.models import KNOWN_COUNTS, MEASURES, Incident, IncidentCube
 
+#: The cube's counters in the order a cell holds them: incidents, the measures' sums, then for each measure
+#: the number of incidents that give it (so a sum over incidents without the figure reads as unknown).
+COUNTERS = ("incidents", *MEASURES, *KNOWN_COUNTS)
 DIMS = ("type", "district", "actor")
 #: ``month`` of the year-grain cells: every incident is counted once per month and once more per year, so
 #: questions about whole years read twelve times fewer cells. Queries pick one grain, never both.
@@ -29,12 +32,12 @@ class CubeDelta:
     """Accumulates signed contributions in memory; :meth:`flush` writes them in one statement."""
 
     def __init__(self) -> None:
-        self.cells: dict[Key, list[int]] = defaultdict(lambda: [0] * (len(MEASURES) + 1))
+        self.cells: dict[Key, list[int]] = defaultdict(lambda: [0] * len(COUNTERS))
 
     def add(self, row: Mapping[str, Any], classification: int, actor_code: str | None, sign: int = 1) -> None:
         if row.get("duplicate_of_id"):
             return  # merged duplicates are counted through their survivor
-        values = [sign] + [sign * (row.get(m) or 0) for m in MEASURES]
+        values = cell_values([row.get(m) for m in MEASURES], sign)
         keys = {
             "type": row.get("event_type") or "",
             "district": row.get("district_code") or "",
@@ -56,8 +59,7 @@ class CubeDelta:
                 "province_code": k[3],
                 "key": k[4],
                 "classification": Classification(k[5]),
-                "incidents": v[0],
-                **dict(zip(MEASURES, v[1:], strict=True)),
+                **dict(zip(COUNTERS, v, strict=True)),
             }
             for k, v in self.cells.items()
             if any(v)
@@ -75,13 +77,17 @@ def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     stmt = insert(table)
-    counters = ("incidents", *MEASURES)
     stmt = stmt.on_conflict_do_update(
         index_elements=["dim", "year", "month", "province_code", "key", "classification"],
-        set_={c: table.c[c] + stmt.excluded[c] for c in counters},
+        set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS},
     )
     for start in range(0, len(rows), 20_000):
         session.execute(stmt, rows[start : start + 20_000])
+
+
+def cell_values(measures: list[Any] | tuple[Any, ...], sign: int = 1) -> list[int]:
+    """One incident's contribution to a cell, in :data:`COUNTERS` order, from its measures (None: unknown)."""
+    return [sign] + [sign * (v or 0) for v in measures] + [0 if v is None else sign for v in measures]
 
 
 def apply(session: Session, removed: Iterable[Incident] = (), added: Iterable[Incident] = ()) -> None:
@@ -118,7 +124,11 @@ def _actor_codes(session: Session) -> dict[int | None, str]:
 def rebuild_rows(session: Session) -> list[dict[str, Any]]:
     """What the cube should hold, recomputed from the incidents this session may see (checks, tests)."""
     codes = _actor_codes(session)
-    cols = [func.count(Incident.id)] + [func.coalesce(func.sum(getattr(Incident, m)), 0) for m in MEASURES]
+    cols = (
+        [func.count(Incident.id)]
+        + [func.coalesce(func.sum(getattr(Incident, m)), 0) for m in MEASURES]
+        + [func.count(getattr(Incident, m)) for m in MEASURES]
+    )
     out = []
     for dim, key in (
         ("type", Incident.event_type),
@@ -140,15 +150,14 @@ def rebuild_rows(session: Session) -> list[dict[str, Any]]:
                     "province_code": prov or "",
                     "key": k,
                     "classification": int(level),
-                    "incidents": vals[0],
-                    **dict(zip(MEASURES, vals[1:], strict=True)),
+                    **dict(zip(COUNTERS, vals, strict=True)),
                 }
             )
     years: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in out:
         key = (row["dim"], row["year"], row["province_code"], row["key"], row["classification"])
-        cell = years.setdefault(key, {**row, "month": YEAR, **{c: 0 for c in ("incidents", *MEASURES)}})
-        for c in ("incidents", *MEASURES):
+        cell = years.setdefault(key, {**row, "month": YEAR, **{c: 0 for c in COUNTERS}})
+        for c in COUNTERS:
             cell[c] += row[c]
     return out + list(years.values())
 
@@ -162,23 +171,33 @@ def add_batch(session: Session, batch_id: int) -> None:
     its key.
     """
     mark = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
-    counters = ("incidents", *MEASURES)
-    sums = ", ".join(["count(*)"] + [f"coalesce(sum(i.{m}), 0)" for m in MEASURES])
-    update = ", ".join(f"{c} = incident_cube.{c} + excluded.{c}" for c in counters)
+    sql = cube_insert_sql("i.import_batch_id = " + mark)
+    for statement in sql:
+        session.connection().exec_driver_sql(statement, (batch_id,))
+
+
+def cube_insert_sql(where: str) -> list[str]:
+    """The ``INSERT … SELECT`` statements that add the incidents matching ``where`` (SQL over ``incident i``)
+    to the cube, one per dimension and grain; shared by :func:`add_batch` and migration 0006's rebuild."""
+    sums = ", ".join(
+        ["count(*)"] + [f"coalesce(sum(i.{m}), 0)" for m in MEASURES] + [f"count(i.{m})" for m in MEASURES]
+    )
+    update = ", ".join(f"{c} = incident_cube.{c} + excluded.{c}" for c in COUNTERS)
     keys = {
         "type": ("coalesce(i.event_type, '')", ""),
         "district": ("coalesce(i.district_code, '')", ""),
         "actor": ("coalesce(a.code, '')", " LEFT JOIN actor a ON a.id = i.actor_id"),
     }
+    out = []
     for (dim, (key, join)), month in itertools.product(keys.items(), ("i.month", str(YEAR))):
-        sql = (
+        out.append(
             "INSERT INTO incident_cube (dim, year, month, province_code, key, classification, "
-            f"{', '.join(counters)}) "
+            f"{', '.join(COUNTERS)}) "
             f"SELECT '{dim}', i.year, {month}, coalesce(i.province_code, ''), {key}, i.classification, "
             f"{sums} "
-            f"FROM incident i{join} WHERE i.import_batch_id = {mark} AND i.duplicate_of_id IS NULL "
+            f"FROM incident i{join} WHERE {where} AND i.duplicate_of_id IS NULL "
             f"GROUP BY i.year, {'i.month, ' if month == 'i.month' else ''}coalesce(i.province_code, ''), "
             f"{key}, i.classification "
             f"ON CONFLICT (dim, year, month, province_code, key, classification) DO UPDATE SET {update}"
         )
-        session.connection().exec_driver_sql(sql, (batch_id,))
+    return out

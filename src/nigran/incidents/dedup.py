@@ -1,18 +1,28 @@
 """De-duplication: propose pairs of incidents that may be one event, and record analysts' decisions.
 
-Merging never deletes: the duplicate keeps its row and its sources and points at the survivor through
-``Incident.duplicate_of_id``, so the group shows every source and :func:`unmerge` restores the incidents
-exactly. Analytics count a group once because they (and the cube) skip rows with ``duplicate_of_id`` set;
-every change here passes through :func:`nigran.incidents.cube.apply` so the cube stays equal to a rebuild.
+Merging never deletes: the duplicate keeps its row, its sources and its own figures and points at the
+survivor through ``Incident.duplicate_of_id``, so the group shows every source. Analytics count a group once
+because they (and the cube) skip rows with ``duplicate_of_id`` set; every change here passes through
+:func:`nigran.incidents.cube.apply` so the cube stays equal to a rebuild.
+
+Merges keep what they know: the survivor's figures become the group's, each the largest figure any member
+gives (a blank never erases a known value) unless the analyst took it from a chosen incident or source
+(``take``). The survivor's own figures are kept on the merge row, so :func:`unmerge` restores them exactly.
+
+Merges never cross down a level: the survivor is the group's least classified member, and only members of
+its own level feed its figures. A less classified incident merged into a more classified one would vanish
+from the figures of readers who may see it, and a more classified figure would change what they see; so
+the first is refused (give the less classified incident first) and the second is never taken.
 
 All reads go through the ORM, so the clearance filter applies: a reader is never offered, and cannot merge,
-an incident above their clearance; the decision rows are classified at least as high as the incidents.
+an incident above their clearance (it is "no incident N", exactly like a missing one); the decision rows
+are classified at least as high as the incidents.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -20,6 +30,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from nigran.access.classification import Classification
 from nigran.access.errors import AccessDenied
 from nigran.access.guard import principal_of
 from nigran.core.errors import NotFound
@@ -27,6 +38,7 @@ from nigran.core.problems import InvalidInput, Problem
 from nigran.incidents import cube
 from nigran.incidents.dedup_models import IncidentKeepApart, IncidentMerge, _higher
 from nigran.incidents.dedup_score import MIN_SCORE, Candidate, IncidentView, score_pair
+from nigran.incidents.fields import CASUALTY_FIELDS
 from nigran.incidents.models import MEASURES, Incident, IncidentSource
 from nigran.storage.base import utcnow
 
@@ -160,9 +172,12 @@ def _get(session: Session, incident_id: int) -> Incident:
 
 
 def _root(session: Session, incident: Incident) -> Incident:
-    seen = {incident.id}
+    asked, seen = incident.id, {incident.id}
     while incident.duplicate_of_id is not None:
-        incident = _get(session, incident.duplicate_of_id)
+        above = session.get(Incident, incident.duplicate_of_id)
+        if above is None:  # its group's survivor is hidden from this reader: name only what was asked
+            raise NotFound(f"no incident {asked}")
+        incident = above
         if incident.id in seen:  # pragma: no cover - merge() never creates a cycle
             break
         seen.add(incident.id)
@@ -190,36 +205,167 @@ def _active_merges(session: Session, duplicate_id: int) -> list[IncidentMerge]:
     return list(session.scalars(stmt))
 
 
-def merge(session: Session, ids: Sequence[int], *, note: str | None = None) -> list[IncidentMerge]:
-    """Merge the incidents (and the groups they belong to) into the first one's group."""
+def _level(incident: Incident) -> Classification:
+    return Classification.parse(incident.classification)
+
+
+def figures_of(obj: Incident | IncidentSource) -> dict[str, int | None]:
+    return {f: getattr(obj, f) for f in CASUALTY_FIELDS}
+
+
+def reconcile(
+    figures: Iterable[Mapping[str, int | None]], taken: Mapping[str, int | None] | None = None
+) -> dict[str, int | None]:
+    """The group's figures: each the largest known one (a blank never erases a value), unless taken.
+
+    >>> got = reconcile([{"killed": 3, "injured": None}, {"killed": 2, "injured": 130}], {"killed": 2})
+    >>> got["killed"], got["injured"], got["hostages"]
+    (2, 130, None)
+    """
+    rows = list(figures)
+    out: dict[str, int | None] = {}
+    for f in CASUALTY_FIELDS:
+        known = [r[f] for r in rows if r.get(f) is not None]
+        out[f] = taken[f] if taken and f in taken else max(known, default=None)  # type: ignore[type-var]
+    return out
+
+
+def _own_figures(session: Session, survivor: Incident) -> dict[str, int | None]:
+    """The survivor's figures before its group changed them (its earliest active merge keeps them)."""
+    stmt = (
+        select(IncidentMerge)
+        .where(IncidentMerge.survivor_id == survivor.id, IncidentMerge.unmerged_at.is_(None))
+        .order_by(IncidentMerge.id)
+    )
+    for row in session.scalars(stmt):
+        if row.survivor_figures is not None:
+            return {f: row.survivor_figures.get(f) for f in CASUALTY_FIELDS}
+    return figures_of(survivor)
+
+
+def _parse_take(take: Mapping[str, str] | None) -> dict[str, str]:
+    problems = [
+        Problem(0, f"{f!r} is not a figure ({', '.join(CASUALTY_FIELDS)})", "--take")
+        for f in (take or {})
+        if f not in CASUALTY_FIELDS
+    ]
+    if problems:
+        raise InvalidInput(problems)
+    return {f: str(ref).strip() for f, ref in (take or {}).items()}
+
+
+def _taken_value(
+    survivor: Incident, own: Mapping[str, int | None], members: list[Incident], field: str, ref: str
+) -> tuple[bool, int | None]:
+    """(found, value) of ``field`` from ``ref``: an incident id of the group or ``DATASET:SOURCE_ID`` of one
+    of its sources, at the survivor's level or below (a more classified figure would reach its readers)."""
+    level = _level(survivor)
+    for inc in (survivor, *members):
+        if _level(inc) > level:
+            continue
+        if ref == str(inc.id):
+            return True, own[field] if inc is survivor else getattr(inc, field)
+        for src in inc.sources:
+            if ref == f"{src.dataset}:{src.source_id}" and Classification.parse(src.classification) <= level:
+                return True, getattr(src, field)
+    return False, None
+
+
+def _refigure(session: Session, survivor: Incident, own: Mapping[str, int | None]) -> None:
+    """Set the survivor's figures from its own, its same-level members' and the analysts' choices."""
+    members = _members(session, survivor)
+    same = [m for m in members if _level(m) <= _level(survivor)]
+    taken: dict[str, int | None] = {}
+    stmt = (
+        select(IncidentMerge)
+        .where(IncidentMerge.survivor_id == survivor.id, IncidentMerge.unmerged_at.is_(None))
+        .order_by(IncidentMerge.id)
+    )
+    for row in session.scalars(stmt):  # later choices win
+        for field, ref in (row.taken or {}).items():
+            found, value = _taken_value(survivor, own, same, field, ref)
+            if found:
+                taken[field] = value
+    before = _snapshot(survivor)
+    for field, value in reconcile([own, *(figures_of(m) for m in same)], taken).items():
+        setattr(survivor, field, value)
+    cube.apply(session, removed=[before], added=[survivor])  # type: ignore[list-item]
+
+
+def merge(
+    session: Session,
+    ids: Sequence[int],
+    *,
+    note: str | None = None,
+    take: Mapping[str, str] | None = None,
+) -> list[IncidentMerge]:
+    """Merge the incidents (and the groups they belong to) into the first one's group.
+
+    ``take``: figure → the incident id or ``DATASET:SOURCE_ID`` (of the group) to take it from; every other
+    figure is the largest any same-level member gives."""
     if len(set(ids)) < 2:
         raise _invalid("give at least two different incident ids; the first is kept as the survivor")
     who = _writer(session)
+    chosen = _parse_take(take)
     incidents = [_get(session, i) for i in ids]
     survivor = _root(session, incidents[0])
+    roots = [_root(session, other) for other in incidents[1:]]
+    for root in roots:
+        for member in [root, *_members(session, root)]:
+            if root.id != survivor.id and _level(member) < _level(survivor):
+                raise _invalid(
+                    f"incident {member.id} is less classified than incident {survivor.id}: merged into it, "
+                    "it would drop out of the figures of readers who may see it; give it first, to survive"
+                )
+    own = _own_figures(session, survivor)
     made: list[IncidentMerge] = []
-    for other in incidents[1:]:
-        root = _root(session, other)
+    for root in roots:
         if root.id == survivor.id:
             continue
         scored = score_pair(_view(session, survivor), _view(session, root), same_dataset=True)
         reasons = scored.reasons if scored else ["merged by an analyst; the pair fails the candidate tests"]
         reasons += [f"note: {note}"] if note else []
+        root_own = _own_figures(session, root)  # a survivor joining another group keeps only its own figures
         for member in [root, *_members(session, root)]:
             before = _snapshot(member)
             for old in _active_merges(session, member.id):
                 old.unmerged_at, old.unmerged_by = utcnow(), f"{who} (moved to group {survivor.id})"
+            if member is root:
+                for field, value in root_own.items():
+                    setattr(member, field, value)
             member.duplicate_of_id = survivor.id
             row = IncidentMerge(
                 survivor_id=survivor.id, duplicate_id=member.id, score=scored.score if scored else None,
                 reasons=reasons, merged_by=who, classification=_higher(survivor, member),
+                survivor_figures=dict(own), taken=dict(chosen) or None,
             )  # fmt: skip
             session.add(row)
             made.append(row)
             cube.apply(session, removed=[before], added=[member])  # type: ignore[list-item]
         _forget_keep_apart(session, survivor.id, root.id)
     session.flush()
+    if chosen:
+        _check_taken(session, survivor, own, chosen)
+    _refigure(session, survivor, own)
+    session.flush()
     return made
+
+
+def _check_taken(
+    session: Session, survivor: Incident, own: Mapping[str, int | None], chosen: dict[str, str]
+) -> None:
+    same = [m for m in _members(session, survivor) if _level(m) <= _level(survivor)]
+    problems = [
+        Problem(
+            0,
+            f"{field}={ref}: no incident or source {ref} of incident {survivor.id}'s group at its level",
+            "--take",
+        )
+        for field, ref in chosen.items()
+        if not _taken_value(survivor, own, same, field, ref)[0]
+    ]
+    if problems:
+        raise InvalidInput(problems)
 
 
 def _forget_keep_apart(session: Session, a: int, b: int) -> None:
@@ -233,12 +379,20 @@ def _forget_keep_apart(session: Session, a: int, b: int) -> None:
 
 
 def unmerge(session: Session, incident_id: int) -> list[int]:
-    """Take a duplicate out of its group, or dissolve a survivor's whole group; returns the ids restored."""
+    """Take a duplicate out of its group, or dissolve a survivor's whole group; returns the ids restored.
+
+    Every incident leaves with its own figures; a survivor that keeps members gets its figures reconciled
+    again from those that remain."""
     who = _writer(session)
     incident = _get(session, incident_id)
-    targets = [incident] if incident.duplicate_of_id is not None else _members(session, incident)
+    if incident.duplicate_of_id is not None:
+        survivor = session.get(Incident, incident.duplicate_of_id)
+        targets = [incident]
+    else:
+        survivor, targets = incident, _members(session, incident)
     if not targets:
         raise _invalid(f"incident {incident_id} is not merged with any other", "id")
+    own = _own_figures(session, survivor) if survivor is not None else None
     for target in targets:
         before = _snapshot(target)
         target.duplicate_of_id = None
@@ -246,6 +400,15 @@ def unmerge(session: Session, incident_id: int) -> list[int]:
             row.unmerged_at, row.unmerged_by = utcnow(), who
         cube.apply(session, removed=[before], added=[target])  # type: ignore[list-item]
     session.flush()
+    if survivor is not None and own is not None:
+        if _members(session, survivor):
+            _refigure(session, survivor, own)
+        else:
+            before = _snapshot(survivor)
+            for field, value in own.items():
+                setattr(survivor, field, value)
+            cube.apply(session, removed=[before], added=[survivor])  # type: ignore[list-item]
+        session.flush()
     return [t.id for t in targets]
 
 

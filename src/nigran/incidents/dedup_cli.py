@@ -10,7 +10,6 @@ from rich.table import Table
 
 from nigran.cli_support import console, fail, reporting_errors, session_as_user
 from nigran.incidents import dedup
-from nigran.incidents.analytics import parse_period_bound
 from nigran.incidents.dedup_models import IncidentKeepApart, IncidentMerge
 from nigran.incidents.dedup_score import MIN_SCORE
 
@@ -41,11 +40,8 @@ def candidates(
     """
     if fmt not in ("table", "json"):
         fail("--format is table or json")
-    try:
-        start, end = parse_period_bound(date_from, end=False), parse_period_bound(date_to, end=True)
-    except ValueError:
-        fail("--from/--to take YYYY, YYYY-MM or YYYY-MM-DD")
-        raise
+    from nigran.incidents.filters import FilterText, resolve
+
     columns = (
         TextColumn("[bold]comparing districts"),
         BarColumn(),
@@ -53,10 +49,12 @@ def candidates(
         TimeElapsedColumn(),
     )
     with reporting_errors(), session_as_user() as session:
+        # one resolver for every filter: codes, names and aliases, or an error listing the closest
+        f = resolve(session, FilterText(date_from=date_from, date_to=date_to, province=province))
         with Progress(*columns, console=console, transient=True) as bar:
             task = bar.add_task("dedup", total=None)
             found = dedup.find_candidates(
-                session, date_from=start, date_to=end, province=province, min_score=min_score,
+                session, date_from=f.date_from, date_to=f.date_to, province=f.province, min_score=min_score,
                 same_dataset=same_dataset, progress=lambda n, t: bar.update(task, completed=n, total=t),
             )  # fmt: skip
         shown = found[:limit] if limit else found
@@ -80,15 +78,33 @@ def candidates(
 def merge(
     ids: list[int] = typer.Argument(..., help="Incident ids; the first is kept as the survivor"),
     note: str | None = typer.Option(None, "--note", help="Why, for the record"),
+    take: list[str] | None = typer.Option(
+        None,
+        "--take",
+        help="FIGURE=ID: take a figure from an incident id or DATASET:SOURCE_ID of the group "
+        "(repeatable); others are the largest any source gives",
+    ),
 ) -> None:
-    """Merge incidents into the first one: every source is kept, analytics count the group once.
+    """Merge incidents into the first one: every source and figure is kept, analytics count the group once.
+
+    The survivor's figures become the largest each member gives (a blank never erases a known figure),
+    unless --take names the incident or source to take one from.
 
     Example: nigran --as analyst incidents dedup merge 1042 88311
+
+    Example: nigran --as analyst incidents dedup merge 1042 88311 --take injured=gtd:201105120003
     """
+    chosen: dict[str, str] = {}
+    for item in take or []:
+        figure, sep, ref = item.partition("=")
+        if not sep or not figure.strip() or not ref.strip():
+            fail(f"--take {item!r}: write FIGURE=ID, e.g. injured=88311 or injured=gtd:201105120003", 2)
+        chosen[figure.strip()] = ref.strip()
     with reporting_errors(), session_as_user() as session:
-        made = dedup.merge(session, ids, note=note)
+        made = dedup.merge(session, ids, note=note, take=chosen)
         survivor = made[0].survivor_id if made else ids[0]
-    console.print(f"merged {len(made)} incident(s) into {survivor}")
+    n = len(made)
+    console.print(f"merged {n} incident{'' if n == 1 else 's'} into {survivor}", highlight=False)
 
 
 @app.command("keep-apart")
@@ -125,21 +141,28 @@ def show(incident_id: int = typer.Argument(..., help="Any incident of the group"
 
     Example: nigran --as analyst incidents dedup show 1042
     """
-    with reporting_errors(), session_as_user() as session:
+    with reporting_errors(), session_as_user(readonly=True) as session:
         members = dedup.group(session, incident_id)
-        table = Table("incident", "role", "date", "district", "type", "killed")
+        table = Table("incident", "role", "date", "district", "type", "killed", "injured")
         for i, inc in enumerate(members):
             role = "survivor" if i == 0 else "duplicate"
-            killed = "" if inc.killed is None else str(inc.killed)
-            table.add_row(str(inc.id), role, str(inc.date), inc.district_code or "", inc.event_type, killed)
+            table.add_row(
+                str(inc.id), role, str(inc.date), inc.district_code or "—", inc.event_type,
+                _figure(inc.killed), _figure(inc.injured),
+            )  # fmt: skip
         console.print(table)
-        console.print("sources:")
+        console.print("sources (their own figures: killed, injured):")
         for inc in members:
             for src in inc.sources:
-                console.print(f"  {inc.id}: {src.dataset}:{src.source_id}", highlight=False)
+                figures = f"{_figure(src.killed)}, {_figure(src.injured)}"
+                console.print(f"  {inc.id}: {src.dataset}:{src.source_id} ({figures})", highlight=False)
         console.print("decisions:")
         for row in dedup.decisions(session, incident_id):
             console.print(f"  {_describe(row)}", highlight=False)
+
+
+def _figure(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
 
 
 def _describe(row: IncidentMerge | IncidentKeepApart) -> str:

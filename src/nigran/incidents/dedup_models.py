@@ -38,6 +38,10 @@ class IncidentMerge(Classified, Timestamped, Base):
     merged_by: Mapped[str] = mapped_column(String(120))
     unmerged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     unmerged_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    #: The survivor's own figures before the merge (migration 0007): what an unmerge gives back exactly.
+    survivor_figures: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: The analyst's choices: figure → the incident id or ``dataset:source_id`` it was taken from.
+    taken: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     survivor: Mapped[Incident] = relationship(foreign_keys=[survivor_id])
     duplicate: Mapped[Incident] = relationship(foreign_keys=[duplicate_id])

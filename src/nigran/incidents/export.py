@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import json
+import io
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
-from typing import Any
+from pathlib import PurePath
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from nigran.access.classification import Classification
+from nigran.core.cells import csv_writer, set_text_cell
+from nigran.core.jsonout import dumps
+from nigran.core.problems import InvalidInput, Problem
 from nigran.incidents.analytics import Filters, _row_filters
 from nigran.incidents.models import CASUALTY_FIELDS, Actor, Incident
 
@@ -52,35 +54,93 @@ def iter_incidents(session: Session, f: Filters = Filters()) -> Iterator[dict[st
         yield row
 
 
+#: Output suffix → format, for ``--format`` left out.
+SUFFIXES = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
+FORMATS = tuple(SUFFIXES.values())
+
+
+def detect_format(fmt: str | None, name: str | None) -> str:
+    """``fmt`` if given (any case), else what the file name's suffix says; else :class:`InvalidInput`."""
+    if fmt:
+        if fmt.casefold() in FORMATS:
+            return fmt.casefold()
+        raise InvalidInput([Problem(0, f"unknown format {fmt!r} (one of {', '.join(FORMATS)})", "--format")])
+    suffix = PurePath(name or "").suffix.casefold()
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix]
+    where = f"the output {name!r} has no suffix that says" if name else "no output file says"
+    raise InvalidInput(
+        [Problem(0, f"{where} which format to write: give one of {', '.join(FORMATS)}", "--format")]
+    )
+
+
 def _cell(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def export(session: Session, path: Path, fmt: str, f: Filters = Filters()) -> int:
-    """Write ``path``; returns the number of incidents written."""
-    rows = iter_incidents(session, f)
-    n = 0
-    if fmt == "csv":
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, FIELDS)
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({k: _cell(v) for k, v in row.items()})
-                n += 1
-    elif fmt == "json":
-        out = [{k: _cell(v) for k, v in row.items()} for row in rows]
-        path.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
-        n = len(out)
-    elif fmt == "xlsx":
-        from openpyxl import Workbook
+def write_export(session: Session, stream: IO[bytes], fmt: str, f: Filters = Filters()) -> int:
+    """Write the incidents the session may see, as ``fmt``, to a binary ``stream``; returns how many.
 
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("incidents")
-        ws.append(list(FIELDS))
-        for row in rows:
-            ws.append([_cell(row[k]) for k in FIELDS])
-            n += 1
-        wb.save(path)
-    else:
-        raise ValueError(f"unknown export format {fmt!r} (csv, json or xlsx)")
+    Every CSV and Excel cell goes through :mod:`nigran.core.cells` (no formula runs when the file is
+    opened), JSON through :mod:`nigran.core.jsonout`; a figure no source gives stays empty (CSV, Excel) or
+    null (JSON), never 0.
+    """
+    rows = iter_incidents(session, f)
+    if fmt == "csv":
+        return _write_csv(stream, rows)
+    if fmt == "json":
+        return _write_json(stream, rows)
+    if fmt == "xlsx":
+        return _write_xlsx(stream, rows)
+    raise InvalidInput([Problem(0, f"unknown format {fmt!r} (one of {', '.join(FORMATS)})", "--format")])
+
+
+def export_bytes(session: Session, fmt: str, f: Filters = Filters()) -> tuple[bytes, int]:
+    """The export as bytes (for a web response or a test), with the number of incidents."""
+    buf = io.BytesIO()
+    n = write_export(session, buf, fmt, f)
+    return buf.getvalue(), n
+
+
+def _write_csv(stream: IO[bytes], rows: Iterator[dict[str, Any]]) -> int:
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+    writer = csv_writer(text)
+    writer.writerow(FIELDS)
+    n = 0
+    for row in rows:
+        writer.writerow([_cell(row[k]) for k in FIELDS])
+        n += 1
+    text.flush()
+    text.detach()  # the caller owns the stream
+    return n
+
+
+def _write_json(stream: IO[bytes], rows: Iterator[dict[str, Any]]) -> int:
+    n = 0
+    stream.write(b"[")
+    for row in rows:
+        stream.write((",\n" if n else "\n").encode())
+        stream.write(dumps({k: row[k] for k in FIELDS}, indent=None).encode("utf-8"))
+        n += 1
+    stream.write(b"\n]\n")
+    return n
+
+
+def _write_xlsx(stream: IO[bytes], rows: Iterator[dict[str, Any]]) -> int:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("incidents")
+    ws.append(list(FIELDS))
+    n = 0
+    for row in rows:
+        cells = []
+        for k in FIELDS:
+            cell = WriteOnlyCell(ws)
+            set_text_cell(cell, _cell(row[k]))
+            cells.append(cell)
+        ws.append(cells)
+        n += 1
+    wb.save(stream)
     return n

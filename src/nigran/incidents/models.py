@@ -26,30 +26,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nigran.access.classification import Classification
 from nigran.access.guard import Classified
+from nigran.incidents.fields import CASUALTY_FIELDS
 from nigran.storage.base import Base, Timestamped
 
-#: Measures stored on an incident and summed by the analytics; ``killed`` is all deaths, attackers included.
-MEASURES = (
-    "killed",
-    "victims_killed",
-    "civilians_killed",
-    "security_killed",
-    "militants_killed",
-    "injured",
-    "hostages",
-)
+#: Measures stored on an incident and summed by the analytics: the casualty figures (defined once, in
+#: :mod:`nigran.incidents.fields`); ``killed`` is all deaths, attackers included.
+MEASURES = CASUALTY_FIELDS
 
-
-#: The casualty figures every layout carries, in one order: imports, exports and readers share it.
-CASUALTY_FIELDS = (
-    "killed",
-    "victims_killed",
-    "civilians_killed",
-    "security_killed",
-    "militants_killed",
-    "injured",
-    "hostages",
-)
+#: Per measure, how many incidents of a cube cell give that figure: a sum over incidents that do not record
+#: a figure is not zero but unknown, and these counts let every total say for how many incidents it is known.
+KNOWN_COUNTS = tuple(f"{m}_known" for m in MEASURES)
 
 
 class Actor(Classified, Timestamped, Base):
@@ -158,6 +144,15 @@ class IncidentSource(Classified, Base):
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     row_hash: Mapped[str] = mapped_column(String(64))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), nullable=True)
+    # The figures this source gives (CASUALTY_FIELDS; migration 0007): a merge reconciles the incident's
+    # figures from its sources' and never loses one, and an unmerge gives each incident its own back.
+    killed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    victims_killed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    civilians_killed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    security_killed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    militants_killed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    injured: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    hostages: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     incident: Mapped[Incident] = relationship(back_populates="sources")
 
@@ -196,6 +191,14 @@ class IncidentCube(Classified, Base):
     militants_killed: Mapped[int] = mapped_column(Integer, default=0)
     injured: Mapped[int] = mapped_column(Integer, default=0)
     hostages: Mapped[int] = mapped_column(Integer, default=0)
+    # incidents of the cell that give each figure (migration 0006); a figure with 0 here is unknown, not 0
+    killed_known: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    victims_killed_known: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    civilians_killed_known: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    security_killed_known: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    militants_killed_known: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    injured_known: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hostages_known: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 def source_ids(incident: Incident) -> Iterable[str]:

@@ -15,13 +15,13 @@ import os
 import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from nigran.core.problems import Problem
 from nigran.incidents.actors import ActorMatcher
+from nigran.incidents.fields import CASUALTY_FIELDS
 from nigran.incidents.places import PlaceResolver
-from nigran.incidents.rows import Parsed, RowError, iter_rows
+from nigran.incidents.rows import FileError, Parsed, RowError, iter_rows
 
 CHUNK = 5000
 #: CSV files at least this large are planned in a second process (about 50,000 rows of a typical export).
@@ -42,11 +42,16 @@ class Plan:
     changed: list[Parsed] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rejects: list[tuple[Parsed, list[Problem]]] = field(default_factory=list)
+    #: the file itself could not be read on (see :class:`FileError`): the import is refused
+    fatal: bool = False
 
 
 @dataclass
 class Planner:
-    path: Path
+    stream: BinaryIO  # binary, seekable, at its start
+    name: str  # what problems call the file
+    encoding: str | None  # None: a byte-order mark, else UTF-8
+    required: tuple[str, ...]  # columns the layout cannot do without
     parse: Callable[[int, dict[str, str], dict[str, Any]], Parsed]
     tables: dict[str, Any]
     fingerprint: str
@@ -75,9 +80,18 @@ class Planner:
         cols = self.incident_cols
         inc_conv = [(i, p) for i, p in enumerate(self.incident_procs) if p is not None]
         src_conv = [(i, p) for i, p in enumerate(self.source_procs) if p is not None]
-        existing, path, parse, tables = self.existing, str(self.path), self.parse, self.tables
+        existing, path, parse, tables = self.existing, self.name, self.parse, self.tables
         sha256 = hashlib.sha256
-        for line, raw in iter_rows(self.path):
+        rows = iter_rows(self.stream, self.name, self.encoding, self._check_header)
+        while True:
+            try:
+                line, raw = next(rows)
+            except StopIteration:
+                break
+            except FileError as exc:
+                plan.problems.append(Problem(exc.line, exc.message, path))
+                plan.fatal = True
+                break
             if fingerprint is None:  # the columns belong to how a row was read: hash them once
                 fingerprint = self.fingerprint + "\x1d" + "\x1f".join(raw) + "\x1e"
             plan.rows_read += 1
@@ -141,6 +155,7 @@ class Planner:
                     src.get("title"),
                     raw,
                     row_hash,
+                    *[f.get(c) for c in CASUALTY_FIELDS],  # the source keeps its own figures
                     level,
                 ]
                 for i, proc in src_conv:
@@ -151,6 +166,12 @@ class Planner:
                 yield plan
                 plan = Plan()
         yield plan
+
+    def _check_header(self, header: list[str]) -> None:
+        missing = [c for c in self.required if c not in header]
+        if missing:
+            names = ", ".join(repr(c) for c in missing)
+            raise FileError(1, f"no column {names} in the header: is the format right?")
 
 
 def plans(planner: Planner, parallel: bool) -> Iterator[Plan]:
@@ -178,15 +199,10 @@ def plans(planner: Planner, parallel: bool) -> Iterator[Plan]:
         worker.join()
 
 
-def should_fork(path: Path, dialect: str) -> bool:
+def should_fork(size: int, excel: bool, dialect: str) -> bool:
     """Only for big CSV files on SQLite with a core to spare: forking costs more than it saves on small
     files, and the values the planner prepares are SQLite's (other drivers wrap some in objects)."""
-    return (
-        dialect == "sqlite"
-        and path.suffix.lower() not in (".xlsx", ".xlsm")
-        and (os.cpu_count() or 1) > 1
-        and path.stat().st_size >= PARALLEL_MIN_BYTES
-    )
+    return dialect == "sqlite" and not excel and (os.cpu_count() or 1) > 1 and size >= PARALLEL_MIN_BYTES
 
 
 def _work(planner: Planner, conn: Any) -> None:  # pragma: no cover - runs in the forked process

@@ -16,7 +16,7 @@ from typing import Any
 
 from nigran.access.classification import Classification
 from nigran.incidents import mappings as mp
-from nigran.incidents.models import CASUALTY_FIELDS
+from nigran.incidents.fields import CASUALTY_FIELDS, CSV_FIELDS
 from nigran.incidents.rows import (
     Parsed,
     RowError,
@@ -31,27 +31,14 @@ from nigran.incidents.rows import (
 
 FORMATS = ("acled", "ucdp-ged", "gtd", "csv")
 DATASET = {"acled": "acled", "ucdp-ged": "ucdp-ged", "gtd": "gtd", "csv": "csv"}
-CSV_FIELDS = (
-    "id",
-    "date",
-    "date_end",
-    "date_precision",
-    "province",
-    "district",
-    "place",
-    "lat",
-    "lon",
-    "geo_precision",
-    "event_type",
-    "actor",
-    "claimed",
-    "target_type",
-    *CASUALTY_FIELDS,
-    "notes",
-    "url",
-    "title",
-    "classification",
-)
+#: Columns without which no row of a layout can be read: a file that lacks them is refused once, at its
+#: header, rather than row by row (most often the wrong ``--format``).
+REQUIRED = {
+    "ucdp-ged": ("id", "date_start"),
+    "acled": ("event_id_cnty", "event_date"),
+    "gtd": ("eventid", "iyear"),
+    "csv": ("id", "date", "event_type"),
+}
 PRECISIONS = ("day", "week", "month", "year")
 
 
@@ -255,7 +242,7 @@ def parse_csv(line: int, r: dict[str, str], tables: dict[str, Any]) -> Parsed:
         f["lon"] = to_float(v["lon"], columns["lon"], -180, 180)
         for key in _COUNTS:
             x = v[key]
-            f[key] = int(x) if x.isdigit() else (to_int(x, columns[key]) if x else None)
+            f[key] = int(x) if x.isdigit() and x.isascii() and len(x) < 8 else to_int(x, columns[key])
     except RowError:  # the slow path names every bad value
         f["date"] = guarded(row, columns["date"], lambda: to_date(v["date"], columns["date"]))
         if v["date_end"]:
@@ -312,15 +299,7 @@ def _shape(
     return absent, tuple(k for k, _ in present), lambda row: tuple(row[c] for c in cols)
 
 
-_COUNTS = (
-    "killed",
-    "victims_killed",
-    "civilians_killed",
-    "security_killed",
-    "militants_killed",
-    "injured",
-    "hostages",
-)
+_COUNTS = CASUALTY_FIELDS
 _CLAIMED = frozenset({"", "yes", "no", "true", "false", "1", "0"})
 _LEVELS = {c.name: c for c in Classification}
 
@@ -333,7 +312,13 @@ PARSERS: dict[str, Callable[[int, dict[str, str], dict[str, Any]], Parsed]] = {
 }
 
 
-def ucdp_version_from_name(path: Path) -> str | None:
+def ucdp_version_from_name(name: str | Path) -> str | None:
     """``ged221_pakistan.csv`` → ``22.1``: UCDP names its files after the release."""
-    match = re.search(r"ged(\d{2})(\d)", path.name, re.I)
+    match = re.search(r"ged(\d{2})(\d)", Path(name).name, re.I)
     return f"{match.group(1)}.{match.group(2)}" if match else None
+
+
+def missing_columns(fmt: str, header: list[str], columns: dict[str, str] | None = None) -> list[str]:
+    """The columns ``fmt`` needs that ``header`` lacks (for ``csv``, as renamed by ``columns:``)."""
+    names = [(columns or {}).get(c, c) for c in REQUIRED[fmt]] if fmt == "csv" else list(REQUIRED[fmt])
+    return [c for c in names if c not in header]

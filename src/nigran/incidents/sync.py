@@ -1,10 +1,10 @@
 """Optional sync from the UCDP GED API and ACLED's API, through the file importer.
 
-Why a temporary CSV: the records are written in the exact layout of the UCDP GED / ACLED CSV exports and
-handed to :func:`nigran.incidents.importer.import_file`, so an API sync validates, maps, geocodes,
-de-duplicates by source id and audits exactly as importing the same events from a downloaded file does —
-there is one import path, not two that drift apart. The batch's ``file_name`` (``ucdp-api-…`` /
-``acled-api-…``) records that the rows came from an API.
+Why CSV in memory: the records are written in the exact layout of the UCDP GED / ACLED CSV exports and
+handed to :func:`nigran.incidents.importer.import_stream` (no file is written anywhere), so an API sync
+validates, maps, geocodes, de-duplicates by source id and audits exactly as importing the same events from
+a downloaded file does — there is one import path, not two that drift apart. The batch's ``file_name``
+(``ucdp-api-…`` / ``acled-api-…``) records that the rows came from an API.
 
 Every page is fetched before anything is written: a failed page (HTTP error, not JSON, ``success: false``, no
 network) raises :class:`SyncError` and the database is untouched. Requests go through an injectable
@@ -16,16 +16,15 @@ that reaches a message is passed through :func:`redact` first.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -33,8 +32,9 @@ from sqlalchemy.orm import Session
 from nigran.access.classification import Classification
 from nigran.access.errors import AccessDenied
 from nigran.access.guard import principal_of
+from nigran.core.errors import NigranError
 from nigran.core.problems import InvalidInput, Problem
-from nigran.incidents.importer import ImportResult, import_file
+from nigran.incidents.importer import ImportResult, import_stream
 from nigran.incidents.models import Incident
 
 Fetch = Callable[[str, Mapping[str, str]], bytes]
@@ -69,8 +69,11 @@ _ACLED_HEADER = (
 ACLED_COLUMNS = tuple(_ACLED_HEADER.split(","))
 
 
-class SyncError(Exception):
+class SyncError(NigranError):
     """The API could not be read; nothing was written. The message never contains a key."""
+
+    http_status = 502
+    title = "source unavailable"
 
 
 @dataclass
@@ -104,7 +107,7 @@ def urllib_fetch(url: str, headers: Mapping[str, str]) -> bytes:
         reason = getattr(exc, "reason", exc)
         raise SyncError(
             f"cannot reach {host}: {reason} — this machine may have no internet access "
-            "(normal for an air-gapped deployment: import a downloaded file with 'nigran incidents import')"
+            "(normal for an air-gapped deployment: import a downloaded export file instead)"
         ) from None
 
 
@@ -209,26 +212,27 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def write_csv(path: Path, records: list[dict[str, Any]], known: list[str]) -> dict[int, int]:
+def records_csv(records: list[dict[str, Any]], known: list[str]) -> tuple[bytes, dict[int, int]]:
     """The records in the CSV layout of the file export: its columns first, in its order, then any others.
 
-    Returns each record's first line in the file → its index, to name records in problems (a value with a
-    line break spans several lines)."""
+    Returns the UTF-8 text and each record's first line in it → its index, to name records in problems (a
+    value with a line break spans several lines). The text is the importer's input, never a file anyone
+    opens, so its cells are the API's values exactly (a formula guard would change the rows' hashes)."""
     present = {k for r in records if isinstance(r, dict) for k in r}
     columns = [c for c in known if c in present] + sorted(present - set(known))
     starts: dict[int, int] = {}
     line = 2
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(columns)
-        for i, r in enumerate(records):
-            if not isinstance(r, dict):
-                raise SyncError(f"the API returned a record that is not an object: {str(r)[:80]!r}")
-            cells = [_cell(r.get(c)) for c in columns]
-            writer.writerow(cells)
-            starts[line] = i
-            line += 1 + sum(len(_BREAK.findall(c)) for c in cells)
-    return starts
+    fh = io.StringIO(newline="")
+    writer = csv.writer(fh)
+    writer.writerow(columns)
+    for i, r in enumerate(records):
+        if not isinstance(r, dict):
+            raise SyncError(f"the API returned a record that is not an object: {str(r)[:80]!r}")
+        cells = [_cell(r.get(c)) for c in columns]
+        writer.writerow(cells)
+        starts[line] = i
+        line += 1 + sum(len(_BREAK.findall(c)) for c in cells)
+    return fh.getvalue().encode("utf-8"), starts
 
 
 _BREAK = re.compile(r"\r\n|\r|\n")
@@ -274,23 +278,21 @@ def _import(
         key = json.dumps(r, sort_keys=True, default=str)
         unique.setdefault(key, r)
     records = list(unique.values())
-    with tempfile.TemporaryDirectory(prefix="nigran-sync-") as tmp:
-        path = Path(tmp) / file_name
-        starts = write_csv(path, records, list(columns))
-        try:
-            run.result = import_file(
-                session, path, fmt, classification=classification, dataset_version=version
-            )
-        except InvalidInput as exc:  # name the API record (its number and id), not the temporary file's line
-            problems = []
-            for p in exc.problems:
-                i = starts.get(p.line)
-                if i is None:
-                    problems.append(Problem(0, p.message, f"{run.source} API"))
-                else:
-                    record = f"record {records[i].get(id_col, '?')}: {p.message}"
-                    problems.append(Problem(i + 1, record, f"{run.source} API"))
-            raise InvalidInput(problems) from None
+    data, starts = records_csv(records, list(columns))
+    try:
+        run.result = import_stream(
+            session, data, file_name, fmt, classification=classification, dataset_version=version
+        )
+    except InvalidInput as exc:  # name the API record (its number and id), not the CSV text's line
+        problems = []
+        for p in exc.problems:
+            i = starts.get(p.line)
+            if i is None:
+                problems.append(Problem(0, p.message, f"{run.source} API"))
+            else:
+                record = f"record {records[i].get(id_col, '?')}: {p.message}"
+                problems.append(Problem(i + 1, record, f"{run.source} API"))
+        raise InvalidInput(problems) from None
 
 
 def sync_ucdp(
@@ -307,7 +309,7 @@ def sync_ucdp(
 ) -> SyncResult:
     """Fetch Pakistan's GED events of release ``version`` and import them as that dataset version."""
     if not token:
-        raise SyncError("UCDP's API needs an access token: pass --token or set UCDP_API_TOKEN")
+        raise SyncError("UCDP's API needs an access token")
     _may_import(session, classification)
     url = ucdp_url(version, date_from, date_to, base)
     run = SyncResult("UCDP", redact(url))
@@ -334,9 +336,7 @@ def sync_acled(
 ) -> SyncResult:
     """Fetch ACLED's Pakistan events (optionally between two dates) and import them."""
     if not key or not email:
-        raise SyncError(
-            "ACLED's API needs your key and email: pass --key/--email or set ACLED_API_KEY/ACLED_EMAIL"
-        )
+        raise SyncError("ACLED's API needs an account's key and email")
     _may_import(session, classification)
     run = SyncResult("ACLED", redact(acled_url(key, email, 1, date_from, date_to, limit=limit, base=base)))
     fetcher = fetch if fetch is not None else urllib_fetch

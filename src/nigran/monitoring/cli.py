@@ -1,21 +1,25 @@
-"""``nigran reporting …`` (cycles, templates, submissions, review, what is due) and ``nigran score``."""
+"""``nigran reporting …`` (cycles, templates, submissions, review, what is due) and ``nigran score``.
+
+A thin adapter: each command parses its options, calls one service in one transaction, and prints. Domain
+errors (``InvalidInput``, ``NotFound``, ``IllegalTransition``, ``Conflict``, ``AccessDenied``) are printed
+and mapped to exit codes by the root command, the one place that does it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import io
 from datetime import date
 from pathlib import Path
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from nigran.cli_support import console, err_console, fail, reporting_errors, session_as_user
-from nigran.core.problems import InvalidInput
-from nigran.monitoring import service, workflow
-from nigran.monitoring.render import render_score
-from nigran.policy.models import Framework
+from nigran.cli_support import console, err_console, session_as_user
+from nigran.core import outputs
+from nigran.core.numbers import NumberError
+from nigran.monitoring import render, score_output, service
+from nigran.monitoring.validation import read_value
+from nigran.monitoring.wording import plural
 
 app = typer.Typer(
     help="Reporting cycles, obligations, submissions and their review.\n\n"
@@ -29,32 +33,28 @@ cycles_app = typer.Typer(
 app.add_typer(cycles_app, name="cycles")
 
 FW = typer.Option(..., "--framework", "-f", help="Framework code, e.g. NSP-2022")
+FORCE = typer.Option(False, "--force", help="Replace the output file if it exists")
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    """The shared error reporting, plus the workflow's own refusals (exit 2: illegal, 4: conflict)."""
-    with reporting_errors():
-        try:
-            yield
-        except InvalidInput:
-            raise  # printed problem by problem by reporting_errors
-        except workflow.IllegalTransition as exc:
-            fail(str(exc), 2)
-        except workflow.Conflict as exc:
-            fail(f"conflict: {exc}", 4)
-        except ValueError as exc:
-            fail(str(exc), 2)
-
-
-def _day(text: str | None) -> date | None:
+def _day(text: str | None, option: str) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        return date.fromisoformat(text.strip())
     except ValueError:
-        fail(f"{text!r} is not a date (YYYY-MM-DD)", 2)
-    return None
+        raise service.invalid(option, f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _value(text: str | None, option: str = "--value") -> float | str | None:
+    """The option's text, checked as a number early (``1,45``, ``inf``, ``nan`` are refused here); the
+    service reads it again in the indicator's unit (``87%`` for a percentage)."""
+    if text is None:
+        return None
+    try:
+        read_value(text, "percent" if text.strip().endswith("%") else None)
+    except NumberError as exc:
+        raise service.invalid(option, str(exc)) from None
+    return text
 
 
 @cycles_app.command("create")
@@ -70,22 +70,20 @@ def cycles_create(
 
     Example: nigran --as analyst reporting cycles create --framework NSP-2022 --year 2025
     """
-    with (
-        _errors(),
-        err_console.status("creating cycles and deriving obligations"),
-        session_as_user() as session,
-    ):
-        before = {c.code for c in service.list_cycles(session, framework)}
-        for code in codes or []:
-            service.create_cycle(session, framework, code, _day(deadline))
-        if year:
-            service.ensure_cycles(session, framework, list(year))
-        made = [c for c in service.list_cycles(session, framework) if c.code not in before]
-        fw = session.scalar(select(Framework).where(Framework.code == framework))
-        total = sum(len(service.generate_obligations(session, fw, c)) for c in made)  # type: ignore[arg-type]
-        console.print(
-            f"{len(made)} cycle(s) created ({', '.join(c.code for c in made)}), {total} obligation(s) derived"
+    due = _day(deadline, "--deadline")
+    with err_console.status("creating cycles and deriving obligations"), session_as_user() as session:
+        made = service.create_cycles(
+            session, framework, list(codes or []), years=list(year or []), deadline=due
         )
+        names = ", ".join(c.code for c in made.cycles)
+    if not made.cycles:
+        console.print("No cycle created: they all exist already.")
+        return
+    console.print(
+        f"{plural(len(made.cycles), 'cycle')} created ({names}), "
+        f"{plural(made.obligations, 'obligation')} derived",
+        highlight=False,
+    )
 
 
 @cycles_app.command("list")
@@ -94,11 +92,14 @@ def cycles_list(framework: str = FW) -> None:
 
     Example: nigran reporting cycles list --framework NSP-2022
     """
-    with _errors(), session_as_user() as session:
+    with session_as_user(readonly=True) as session:
         rows = [
-            (c.code, c.kind, f"{c.period_start}..{c.period_end}", str(c.deadline))
+            (c.code, c.kind, f"{c.period_start} to {c.period_end}", str(c.deadline))
             for c in service.list_cycles(session, framework)
         ]
+    if not rows:
+        console.print(f"{framework} has no reporting cycles yet.")
+        return
     table = Table("cycle", "kind", "period", "deadline")
     for r in rows:
         table.add_row(*r)
@@ -111,6 +112,7 @@ def template(
     cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle code, e.g. 2024 or 2024-Q3"),
     framework: str = FW,
     output: Path = typer.Option(..., "--output", "-o", help="The .xlsx file to write"),
+    force: bool = FORCE,
 ) -> None:
     """Write the entity's reporting workbook for a cycle, pre-filled with what it owes.
 
@@ -118,10 +120,11 @@ def template(
     """
     from nigran.monitoring.excel import build_template
 
-    with _errors(), session_as_user() as session:
-        wb = build_template(session, framework, cycle, entity)
-    wb.save(output)
-    console.print(f"wrote {output}")
+    outputs.check_target(output, force=force)  # fail before any work
+    with session_as_user(readonly=True) as session:
+        wb = build_template(session, framework, cycle, entity.upper())
+    outputs.write_with(output, wb.save, force=force)
+    console.print(f"Wrote {output}", highlight=False)
 
 
 @app.command("submit")
@@ -132,11 +135,17 @@ def submit(file: Path = typer.Argument(..., help="A filled reporting workbook (.
     """
     from nigran.monitoring.excel_submit import submit_workbook
 
-    with _errors(), err_console.status(f"checking {file}"), session_as_user() as session:
-        result = submit_workbook(session, file)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise service.invalid(str(file), f"cannot read the file: {exc.strerror or exc}") from None
+    with err_console.status(f"checking {file}"), session_as_user() as session:
+        result = submit_workbook(session, io.BytesIO(data), str(file))
+    ids = ", ".join(map(str, result.submission_ids)) or "none"
     console.print(
         f"{result.submitted} submitted, {result.resubmitted} resubmitted, {result.unchanged} unchanged; "
-        f"submission ids: {', '.join(map(str, result.submission_ids)) or '-'}"
+        f"submission ids: {ids}",
+        highlight=False,
     )
 
 
@@ -145,7 +154,7 @@ def submit_value(
     item: str = typer.Option(..., "--item", "-i", help="Indicator or milestone code"),
     framework: str = FW,
     cycle: str = typer.Option(..., "--cycle", "-c", help="Cycle code"),
-    value: float | None = typer.Option(None, help="The indicator's value, in its unit"),
+    value: str | None = typer.Option(None, help="The indicator's value, in its unit (a percentage as 87)"),
     status: str | None = typer.Option(
         None, help="A milestone's status (not_started, in_progress, completed, …)"
     ),
@@ -163,11 +172,14 @@ def submit_value(
     Example: nigran --as focal-kp reporting submit-value -f NSP-2022 -c 2024 -i NSP-2022.S6.O1.I1 --value 61.5
     --evidence "KP Education Dept letter 12/2025"
     """
-    with _errors(), session_as_user() as session:
+    text = _value(value)
+    start, end = _day(period_start, "--period-start"), _day(period_end, "--period-end")
+    with session_as_user() as session:
         cyc = service.get_cycle(session, framework, cycle)
-        data = service.ValueInput(item, value, status, _day(period_start), _day(period_end), evidence, note)
-        sub = service.submit(session, cyc, entity, data, draft=draft)
-        console.print(f"submission {sub.id}: {sub.state} (version {sub.version})")
+        data = service.value_input(session, cyc, item, text, status, start, end, evidence, note)
+        sub = service.submit(session, cyc, entity.upper() if entity else None, data, draft=draft)
+        line = f"Submission {sub.id}: {sub.state} (version {sub.version})"
+    console.print(line, highlight=False)
 
 
 def _step(
@@ -176,19 +188,38 @@ def _step(
     comment: str | None,
     version: int | None,
     changes: service.ValueInput | None = None,
+    raw_value: str | None = None,
 ) -> None:
-    with _errors(), session_as_user() as session:
+    with session_as_user() as session:
+        if raw_value is not None and changes is not None:
+            changes.value = service.read_submission_value(session, submission_id, raw_value)
         sub = service.transition(
             session, submission_id, action, comment=comment, expected_version=version, changes=changes
         )
-        console.print(f"submission {sub.id}: {sub.state} (version {sub.version})")
+        line = f"Submission {sub.id}: {sub.state} (version {sub.version})"
+    console.print(line, highlight=False)
 
 
 VERSION = typer.Option(None, "--version", help="The version you reviewed; refused if it changed since")
+SUBMISSION = typer.Argument(..., help="Submission id (listed by 'nigran reporting queue')")
+
+
+@app.command("queue")
+def queue(
+    framework: str | None = typer.Option(None, "--framework", "-f", help="Only this framework"),
+    entity: str | None = typer.Option(None, "--entity", "-e", help="Only this entity"),
+) -> None:
+    """List the submissions awaiting review, oldest first, with the ids to verify or return.
+
+    Example: nigran --as reviewer reporting queue --framework NSP-2022
+    """
+    with session_as_user(readonly=True) as session:
+        items = service.review_queue(session, framework, entity.upper() if entity else None)
+    render.print_queue(items)
 
 
 @app.command("verify")
-def verify(submission_id: int = typer.Argument(...), version: int | None = VERSION) -> None:
+def verify(submission_id: int = SUBMISSION, version: int | None = VERSION) -> None:
     """Verify a submitted value: from now on it counts in scores.
 
     Example: nigran --as reviewer reporting verify 42
@@ -198,7 +229,7 @@ def verify(submission_id: int = typer.Argument(...), version: int | None = VERSI
 
 @app.command("return")
 def return_(
-    submission_id: int = typer.Argument(...),
+    submission_id: int = SUBMISSION,
     comment: str = typer.Option(..., "--comment", "-m", help="What the entity must correct"),
     version: int | None = VERSION,
 ) -> None:
@@ -211,8 +242,8 @@ def return_(
 
 @app.command("resubmit")
 def resubmit(
-    submission_id: int = typer.Argument(...),
-    value: float | None = typer.Option(None, help="Corrected value"),
+    submission_id: int = SUBMISSION,
+    value: str | None = typer.Option(None, help="Corrected value"),
     status: str | None = typer.Option(None, help="Corrected milestone status"),
     evidence: str | None = typer.Option(None, help="Corrected evidence"),
     note: str | None = typer.Option(None, help="Note"),
@@ -222,17 +253,13 @@ def resubmit(
 
     Example: nigran --as focal-kp reporting resubmit 42 --evidence https://example.gov.pk/report.pdf
     """
-    _step(
-        "resubmit",
-        submission_id,
-        None,
-        version,
-        service.ValueInput("", value, status, evidence=evidence, note=note),
-    )
+    text = _value(value)
+    changes = service.ValueInput("", None, status, evidence=evidence, note=note)
+    _step("resubmit", submission_id, None, version, changes, text)
 
 
 @app.command("send")
-def send(submission_id: int = typer.Argument(...), version: int | None = VERSION) -> None:
+def send(submission_id: int = SUBMISSION, version: int | None = VERSION) -> None:
     """Submit a draft.
 
     Example: nigran --as focal-kp reporting send 42
@@ -241,32 +268,27 @@ def send(submission_id: int = typer.Argument(...), version: int | None = VERSION
 
 
 @app.command("show")
-def show(submission_id: int = typer.Argument(...)) -> None:
+def show(submission_id: int = SUBMISSION) -> None:
     """Show a submission and its full history: every state, value, actor and time.
 
     Example: nigran --as reviewer reporting show 42
     """
-    with _errors(), session_as_user() as session:
+    with session_as_user(readonly=True) as session:
         sub = service.get_submission(session, submission_id)
         item = sub.indicator or sub.milestone
-        console.print(
-            f"submission {sub.id} ({sub.classification.name}) — {item.code} by {sub.entity.code}, "  # type: ignore[union-attr]
-            f"cycle {sub.cycle.code}, period {sub.period_start}..{sub.period_end}: {sub.state}, "
-            f"version {sub.version}"
+        title = sub.indicator.name if sub.indicator is not None else item.title  # type: ignore[union-attr]
+        head = (
+            f"[bold]Submission {sub.id}[/bold] ({sub.classification.name}), {sub.state}, "
+            f"version {sub.version}\n"
+            f"{item.code} {title}\n"  # type: ignore[union-attr]
+            f"Reported by {sub.entity.code} {sub.entity.name} for cycle {sub.cycle.code}, "
+            f"period {render.day(sub.period_start)} to {render.day(sub.period_end)}"
         )
-        table = Table("#", "action", "from", "to", "actor", "at", "value/status", "evidence", "comment")
-        for e in sub.events:
-            table.add_row(
-                str(e.seq),
-                e.action,
-                e.from_state or "",
-                e.to_state,
-                e.actor,
-                e.at.strftime("%Y-%m-%d %H:%M"),
-                str(e.value if e.value is not None else e.milestone_status),
-                e.evidence or "",
-                e.comment or "",
-            )
+        rows = render.history_rows(sub)
+    console.print(head, highlight=False)
+    table = Table("#", "step", "by, when", "value / status", "evidence, comment")
+    for r in rows:
+        table.add_row(*r)
     console.print(table)
 
 
@@ -283,24 +305,30 @@ def due(
 
     Example: nigran --as analyst reporting due --entity KP --as-of 2025-06-30
     """
-    from nigran.monitoring.scorecards import overdue_items
+    from nigran.monitoring.scorecards import overdue_across
 
-    with _errors(), session_as_user() as session:
-        codes = [framework] if framework else list(session.scalars(select(Framework.code)))
-        items = [
-            (fw, i)
-            for fw in codes
-            for i in overdue_items(session, fw, _day(as_of), entity, include_late=late)
-        ]
+    when = _day(as_of, "--as-of")
+    with session_as_user(readonly=True) as session:
+        items = overdue_across(
+            session, framework, when, entity.upper() if entity else None, include_late=late
+        )
     if not items:
-        console.print("nothing overdue")
+        console.print("Nothing overdue.")
         return
-    table = Table("entity", "framework", "cycle", "item", "state", "days", "reminder")
-    for fw, i in items:
-        table.add_row(i.entity, fw, i.cycle, i.item_code, i.state, str(i.days), i.reminder)
+    table = Table("entity", "item", "state", "reminder")
+    table.columns[1].min_width = max(len(i.item_code) for i in items)  # a code is never cut
+    for column in table.columns:
+        column.overflow = "fold"
+    for i in items:
+        table.add_row(
+            f"{i.entity}\n{i.entity_name}",
+            f"{i.item_code}\n{i.item_title}\n{i.framework} {i.cycle}",
+            f"{i.state}\n{plural(i.days, 'day')}",
+            i.reminder,
+        )
     console.print(table)
-    overdue = sum(1 for _, i in items if i.state != "late")
-    console.print(f"{overdue} overdue, {len(items) - overdue} late")
+    overdue = sum(1 for i in items if i.state != "late")
+    console.print(f"{overdue} overdue, {len(items) - overdue} late", highlight=False)
 
 
 score_app = typer.Typer(
@@ -314,9 +342,13 @@ def score(
     framework: str = FW,
     cycle: str | None = typer.Option(None, "--cycle", "-c", help="2024 or 2024-Q3 (default: latest ended)"),
     by: str | None = typer.Option(None, "--by", help="section | objective | entity | province"),
-    fmt: str = typer.Option("table", "--format", help="table | json | csv"),
+    fmt: str | None = typer.Option(
+        None, "--format", help="table | json | csv (default: from the output file's suffix, else table)"
+    ),
     drill: str | None = typer.Option(None, "--drill", help="Show the values and submissions behind CODE"),
     as_of: str | None = typer.Option(None, "--as-of", help="Judge deadlines as of this date"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write json or csv to this file"),
+    force: bool = FORCE,
 ) -> None:
     """Score a framework from verified values, with the change since the previous cycle.
 
@@ -324,8 +356,21 @@ def score(
     """
     from nigran.monitoring.scorecards import compare_cycles
 
-    if fmt not in ("table", "json", "csv"):
-        fail(f"unknown format {fmt!r} (table, json or csv)", 2)
-    with _errors(), err_console.status(f"scoring {framework}"), session_as_user() as session:
-        comparison = compare_cycles(session, framework, cycle, as_of=_day(as_of))
-    render_score(comparison, by, fmt, drill)
+    chosen = score_output.choose_format(fmt, output)
+    when = _day(as_of, "--as-of")
+    if output is not None:
+        outputs.check_target(output, force=force)
+    with err_console.status(f"scoring {framework}"), session_as_user(readonly=True) as session:
+        comparison = compare_cycles(session, framework, cycle, as_of=when)
+    if chosen == "table":
+        if drill:
+            render.print_drill(comparison, drill)
+        else:
+            render.print_score(comparison, by)
+        return
+    text = score_output.export(comparison, chosen, by, drill)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    outputs.write_text(output, text, force=force)
+    console.print(f"Wrote {output}", highlight=False)

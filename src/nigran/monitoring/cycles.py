@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nigran.core.problems import InvalidInput, Problem
 from nigran.monitoring.models import ReportingCycle
 from nigran.policy.models import Framework
 
@@ -43,7 +44,9 @@ def parse_code(code: str) -> tuple[str, date, date]:
     """
     match = _CODE.match(code.strip().upper())
     if not match:
-        raise ValueError(f"cycle code {code!r} is neither YYYY (annual) nor YYYY-Qn (quarterly)")
+        raise InvalidInput(
+            [Problem(0, f"cycle code {code!r} is neither YYYY (annual) nor YYYY-Qn (quarterly)", "cycle")]
+        )
     year, quarter = int(match.group(1)), match.group(2)
     if quarter is None:
         return "annual", date(year, 1, 1), date(year, 12, 31)

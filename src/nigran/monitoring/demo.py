@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from nigran.access.classification import Classification
 from nigran.monitoring import service
 from nigran.monitoring.models import Obligation, ReportingCycle, Submission, SubmissionEvent
+from nigran.monitoring.periods import year_days
 from nigran.monitoring.progress import expected_target
 from nigran.policy.models import Framework, Indicator, Milestone
 
@@ -70,6 +71,15 @@ def _value(ind: Indicator, at: date, factor: float) -> float | None:
         0.0, f + r.uniform(-0.05, 0.05) * (f < 1)
     )
     return round(max(value, 0.0) if ind.baseline_value >= 0 else value, 2)
+
+
+def _for_period(ind: Indicator, cycle: ReportingCycle, value: float) -> float:
+    """A flow's value covers its period: a quarter reports about a quarter of the year's pace, not all of it
+    (the mistake that made 145 deaths in a quarter look like an annual target of 297 achieved)."""
+    if cycle.kind != "quarterly" or ind.aggregation_rule != "flow":
+        return value
+    days = (cycle.period_end - cycle.period_start).days + 1
+    return round(value * days / year_days(cycle.period_end.year), 2)
 
 
 def _milestone_status(ms: Milestone, at: date, factor: float) -> str:
@@ -223,6 +233,7 @@ def seed_demo_submissions(session: Session, today: date | None = None) -> int:
                         value, status = _value(ob.indicator, cycle.period_end, factor), None
                         if value is None:
                             continue
+                        value = _for_period(ob.indicator, cycle, value)
                     else:
                         value, status = None, _milestone_status(ob.milestone, cycle.period_end, factor)  # type: ignore[arg-type]
                     _record(session, ob, cycle, fate, value, status, f"focal-{ob.entity.code.lower()}")

@@ -23,19 +23,23 @@ from sqlalchemy.orm import Session
 from nigran.access.classification import Classification
 from nigran.access.errors import AccessDenied
 from nigran.access.guard import principal_of
+from nigran.core.cells import set_text_cell
 from nigran.core.errors import NotFound
 from nigran.monitoring import service
 from nigran.monitoring.models import Obligation, ReportingCycle, Submission
+from nigran.monitoring.periods import coverage
 from nigran.monitoring.validation import MILESTONE_STATUSES, allowed_range
 from nigran.policy.service import entity_by_code
 
-FORMAT = "nigran-reporting/1"
+#: /2: the "Value covers" column (what period, and whether a total, a level or an average, a value covers)
+FORMAT = "nigran-reporting/2"
 IND_COLS = [
     "Code",
     "Indicator",
     "Unit",
     "Baseline",
-    "Target",
+    "Target for the year",
+    "Value covers",
     "Period start",
     "Period end",
     "Value",
@@ -96,8 +100,17 @@ def _state_text(sub: Submission | None) -> str:
     return f"{text}: {sub.return_comment}" if sub.state == "returned" and sub.return_comment else text
 
 
+def _append(ws: Any, values: list[Any]) -> None:
+    """A row with every text cell neutralised and typed as text (``core.cells``): a title or an evidence
+    reference that starts with ``=`` stays text in Excel, never a formula."""
+    row = ws.max_row + 1 if ws.max_row > 1 or ws.cell(1, 1).value is not None else 1
+    for col, value in enumerate(values, start=1):
+        set_text_cell(ws.cell(row=row, column=col), value)
+
+
 def build_template(session: Session, framework_code: str, cycle_code: str, entity_code: str) -> Workbook:
-    """The entity's workbook for the cycle, with every obligation as a row."""
+    """The entity's workbook for the cycle, with every obligation as a row, each saying what period (and
+    whether a total, a level or an average) its value covers."""
     cycle = service.get_cycle(session, framework_code, cycle_code)
     entity = entity_by_code(session, entity_code)
     who = principal_of(session)
@@ -127,25 +140,27 @@ def build_template(session: Session, framework_code: str, cycle_code: str, entit
         if ob.indicator is not None:
             i, sub = ob.indicator, latest.get(("indicator", ob.indicator_id))  # type: ignore[arg-type]
             target = next((t for t in i.targets if t.year == cycle.period_end.year), None)
-            ind.append(
+            _append(
+                ind,
                 [
                     i.code,
                     i.name,
                     i.unit or "",
                     i.baseline_value,
                     target.value if target else None,
+                    coverage(i.aggregation_rule, cycle.code, cycle.period_start, cycle.period_end),
                     cycle.period_start,
                     cycle.period_end,
                     sub.value if sub is not None and sub.state in ("returned", "draft") else None,
                     sub.evidence if sub is not None and sub.state in ("returned", "draft") else None,
                     None,
                     _state_text(sub),
-                ]
+                ],
             )
         elif ob.milestone is not None:
             m, sub = ob.milestone, latest.get(("milestone", ob.milestone_id))  # type: ignore[arg-type]
-            ms.append([m.code, m.title, m.action.title, m.due_date, None, None, None, _state_text(sub)])
-    _protect(ind, IND_COLS, IND_EDIT, [60, 50, 22, 12, 12, 13, 13, 14, 45, 40, 40])
+            _append(ms, [m.code, m.title, m.action.title, m.due_date, None, None, None, _state_text(sub)])
+    _protect(ind, IND_COLS, IND_EDIT, [60, 50, 22, 12, 12, 40, 13, 13, 14, 45, 40, 40])
     _protect(ms, MS_COLS, MS_EDIT, [60, 50, 40, 12, 16, 45, 40, 40])
     _validations(ind, ms, obligations)
     meta = wb.create_sheet("_nigran")
@@ -176,8 +191,11 @@ def _instructions(
         ("How to fill", "Grey columns are fixed; fill the white ones. One row per item you owe."),
         (
             "Indicators",
-            "Value: a number in the unit shown (no unit text in the cell). The period defaults to "
-            "the cycle; narrow it if your figure covers less.",
+            "Value: a number in the unit shown (no unit text in the cell; a percentage as 87, not 0.87 "
+            "or 87%). 'Value covers' says what each value must be: the total over the period (deaths, "
+            "incidents), the level on its last day (personnel in post), or the average over the period "
+            "(percentages, rates). 'Target for the year' is the whole year's target, not the period's. "
+            "The period defaults to the cycle; narrow it if your figure covers less.",
         ),
         ("Milestones", f"Status: one of {', '.join(MILESTONE_STATUSES)}."),
         (
@@ -187,12 +205,12 @@ def _instructions(
         ("Leave blank", "Rows you cannot report yet: leave Value/Status empty; they stay due."),
         (
             "Upload",
-            "nigran reporting submit FILE.xlsx  — every cell is checked; if anything is wrong, "
+            "Send the filled workbook back to Nigran: every cell is checked; if anything is wrong, "
             "nothing is recorded and each problem names its sheet, row and column.",
         ),
     ]
     for a, b in lines:
-        ws.append([a, b])
+        _append(ws, [a, b])
     ws["A1"].font = Font(bold=True, color="C00000")
     ws["A2"].font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 16
@@ -212,6 +230,8 @@ def _protect(ws: Any, cols: list[str], editable: set[str], widths: list[int]) ->
                 cell.fill = LOCKED_FILL
             if name in ("Period start", "Period end", "Due"):
                 cell.number_format = "yyyy-mm-dd"
+            if name == "Value":
+                cell.number_format = "General"  # a percent format would store 87% as 0.87
     ws.protection.sheet = True
     ws.protection.formatColumns = False
 

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, func, or_, select
+from sqlalchemy import and_, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from nigran.access.guard import principal_of
 from nigran.monitoring.cycles import CycleInfo
 from nigran.monitoring.models import Obligation, Submission
 from nigran.monitoring.progress import STALE_AFTER_DAYS
+from nigran.policy.enums import default_aggregation
 from nigran.policy.models import (
     Action,
     Entity,
@@ -181,6 +182,7 @@ def _structure(
         Indicator.code,
         Indicator.name,
         Indicator.unit,
+        Indicator.aggregation,
         Indicator.direction,
         Indicator.band_min,
         Indicator.band_max,
@@ -192,6 +194,7 @@ def _structure(
         where=Indicator.framework_id == fw.id,
         order=(Indicator.position, Indicator.id),
     ):
+        r["aggregation"] = r["aggregation"] or default_aggregation(r["unit"]).value
         d.indicators[r["objective_id"]].append(r)
         item_codes[("indicator", r["id"])] = r["code"]
     targets = session.execute(
@@ -274,7 +277,9 @@ def _submissions(
     who = principal_of(session)
     if not who.is_system:  # the guard filters this subquery too; stated here as well, since it ranks rows
         crit.append(S.classification <= int(who.clearance))
-    # Only the newest verified row per item leaves the database: a window keeps the fetch to one row per item.
+    # The newest verified row per item leaves the database, and for indicators every verified row of the
+    # cycle's year as well (flows are summed and rates averaged over the year to date): a window keeps the
+    # fetch to that.
     newest = (
         select(
             S.id.label("sid"),
@@ -285,6 +290,7 @@ def _submissions(
         .where(*crit)
         .subquery()
     )
+    year_start = date(cycle.period_end.year, 1, 1)
     rows = session.execute(
         select(
             S.id,
@@ -302,19 +308,17 @@ def _submissions(
             S.illustrative,
         )
         .join(newest, newest.c.sid == S.id)
-        .where(newest.c.rn == 1)
+        .where(or_(newest.c.rn == 1, and_(S.indicator_id.is_not(None), S.period_start >= year_start)))
+        .order_by(S.period_end, S.id)
     )
-    latest: dict[tuple[bool, int], tuple] = {}  # (is_indicator, item id) → newest row
-    for row in rows:
-        key = (row[2] is not None, row[2] if row[2] is not None else row[3])
-        best = latest.get(key)
-        if best is None or (row[5], row[0]) > (best[5], best[0]):  # latest period, then latest submission
-            latest[key] = row
-    for (is_indicator, item), r in latest.items():
+    for r in rows:
         ev = Evidence(
             r[0], codes.get(r[1], "?"), r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11].name, bool(r[12])
         )
-        (d.values if is_indicator else d.updates)[item].append(ev)
+        if r[2] is not None:
+            d.values[r[2]].append(ev)
+        else:
+            d.updates[r[3]].append(ev)
 
 
 def _obligations(

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nigran.core.problems import InvalidInput, Problem
 from nigran.monitoring import progress as p
 from nigran.monitoring.cycles import previous as previous_cycle
 from nigran.monitoring.models import Obligation, ReportingCycle, Submission
@@ -24,7 +25,9 @@ from nigran.monitoring.scoring import (
     highest,
     score_framework,
 )
-from nigran.policy.service import get_framework
+from nigran.monitoring.wording import plural
+from nigran.policy.models import Framework
+from nigran.policy.service import entity_by_code, get_framework
 
 BY = ("section", "objective", "entity", "province")
 Leaf = IndicatorScore | MilestoneScore
@@ -113,7 +116,7 @@ def scorecard(fs: FrameworkScore, by: str) -> list[ScorecardRow]:
             for o in fs.objectives()
         ]
     if by not in ("entity", "province"):
-        raise ValueError(f"unknown scorecard {by!r} (choose from {', '.join(BY)})")
+        raise InvalidInput([Problem(0, f"unknown scorecard {by!r} (choose from {', '.join(BY)})", "by")])
     leaves: dict[str, list[Leaf]] = defaultdict(list)
     flags: dict[str, list[bool]] = defaultdict(list)
     overdue: dict[str, int] = defaultdict(int)
@@ -237,11 +240,13 @@ class OverdueItem:
     classification: str
     submission_id: int | None = None
     comment: str | None = None
+    framework: str = ""
+    entity_name: str = ""
 
     @property
     def reminder(self) -> str:
         if self.state == "late":
-            return f"{self.entity}: {self.item_code} ({self.cycle}) came {self.days} day(s) late."
+            return f"{self.entity}: {self.item_code} ({self.cycle}) came {plural(self.days, 'day')} late."
         todo = {
             "missing": "submit it",
             "draft": f"submit draft {self.submission_id}",
@@ -249,7 +254,7 @@ class OverdueItem:
         }
         return (
             f"Reminder to {self.entity}: {self.kind} {self.item_code} for {self.cycle} was due "
-            f"{self.deadline} ({self.days} day(s) ago) — {todo[self.state]}."
+            f"{self.deadline} ({plural(self.days, 'day')} ago) — {todo[self.state]}."
         )
 
 
@@ -264,6 +269,8 @@ def overdue_items(
     """Obligations past their cycle's deadline that are missing, still drafts or returned; and, with
     ``include_late``, those submitted after the deadline. Sorted by entity, then most overdue first."""
     framework = get_framework(session, framework_code)
+    if entity_code:
+        entity_code = entity_by_code(session, entity_code).code  # an unknown entity is an error, not silence
     as_of = as_of or date.today()
     rows = session.execute(
         select(Obligation, ReportingCycle)
@@ -319,4 +326,28 @@ def overdue_items(
                     sub.id,
                 )
             )
+    names = {ob.entity.code: ob.entity.name for ob, _ in rows if ob.entity is not None}
+    for item in out:
+        item.framework, item.entity_name = framework.code, names.get(item.entity, "")
     return sorted(out, key=lambda i: (i.entity, i.state == "late", -i.days, i.item_code))
+
+
+def overdue_across(
+    session: Session,
+    framework_code: str | None = None,
+    as_of: date | None = None,
+    entity_code: str | None = None,
+    *,
+    include_late: bool = True,
+) -> list[OverdueItem]:
+    """:func:`overdue_items` of one framework, or of every framework the reader may see, in one list."""
+    codes = (
+        [get_framework(session, framework_code).code]
+        if framework_code
+        else list(session.scalars(select(Framework.code).order_by(Framework.code)))
+    )
+    return [
+        item
+        for code in codes
+        for item in overdue_items(session, code, as_of, entity_code, include_late=include_late)
+    ]

@@ -34,6 +34,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from nigran.monitoring import periods
 from nigran.monitoring import progress as p
 from nigran.monitoring.cycles import CycleInfo, resolve
 from nigran.monitoring.loading import EntityInfo, Evidence, FrameworkData, ObligationInfo, load
@@ -57,14 +58,18 @@ class Node:
 @dataclass(kw_only=True)
 class IndicatorScore(Node):
     unit: str | None
+    aggregation: str = "stock"  # flow | stock | rate: how ``value`` was made from the reported values
     direction: str
     baseline: float | None
     expected: float | None  # the target in force at the cycle's end (interpolated)
     target_year: int | None
     final_target: float | None
     final_progress: float | None
+    #: the figure compared with the target: a stock's latest value, a flow's year-to-date pace a year, a
+    #: rate's year-to-date average (docs/methodology.md, "Periods and targets")
     value: float | None
     value_period_end: date | None
+    basis: str | None = None  # how ``value`` was made from the reported values, when it is not one of them
     reason: str | None  # why there is no score: 'no target', 'no verified value', …
     item_id: int = 0
     lead_entities: list[str] = field(default_factory=list)
@@ -213,10 +218,36 @@ class Scorer:
                 on_time, judged = on_time + counts[0], judged + counts[1]
         return p.share(on_time, judged)
 
+    def _observed(
+        self, row: dict, subs: list[Evidence]
+    ) -> tuple[float | None, list[Evidence], str | None, date]:
+        """The figure compared with the target, the values behind it, how it was made, and the day whose
+        target applies. A stock scores its latest value against the target in force at the cycle's end; a
+        flow scores its year-to-date pace against the year's target; a rate its year-to-date average
+        against the target in force at the cycle's end (:mod:`nigran.monitoring.periods`)."""
+        end, aggregation = self.cycle.period_end, row["aggregation"]
+        if aggregation not in ("flow", "rate"):
+            latest = max(subs, key=lambda s: (s.period_end, s.submission_id), default=None)
+            if latest is None:
+                return None, [], None, end
+            return latest.value, [latest], None, end
+        by_id = {s.submission_id: s for s in subs}
+        readings = [
+            periods.Reading(s.period_start, s.period_end, s.value, s.submission_id)
+            for s in subs
+            if s.value is not None
+        ]
+        figure = periods.year_to_date(aggregation, readings, end.year, end)
+        when = date(end.year, 12, 31) if aggregation == "flow" else end
+        if figure is None:
+            return None, [], None, when
+        return figure.value, [by_id[r.ref] for r in figure.readings], figure.basis, when
+
     def indicator(self, row: dict) -> IndicatorScore:
         d, end = self.d, self.cycle.period_end
         subs = [s for s in d.values.get(row["id"], []) if self.fresh_after < s.period_end <= end]
-        latest = max(subs, key=lambda s: (s.period_end, s.submission_id), default=None)
+        value, evidence, basis, when = self._observed(row, subs)
+        latest = evidence[-1] if evidence else None
         targets = d.targets.get(row["id"], [])
         baseline, direction = row["baseline_value"], row["direction"]
         expected = year = final_target = final_progress = score = None
@@ -224,22 +255,25 @@ class Scorer:
         if direction == "maintain":
             if row["band_min"] is None or row["band_max"] is None:
                 reason = "no band"
-            elif latest is not None and latest.value is not None:
-                score = p.band_score(latest.value, row["band_min"], row["band_max"])
+            elif value is not None:
+                score = p.band_score(value, row["band_min"], row["band_max"])
         elif not targets:
             reason = "no target"
         elif baseline is None:
             reason = "no baseline"
         else:
             start = row["baseline_date"] or d.period_start
-            expected, year = p.expected_target(baseline, start, targets, end)
+            expected, year = p.expected_target(baseline, start, targets, when)
             final_target = targets[-1][1]
-            if latest is not None and latest.value is not None:
-                score = p.progress(direction, baseline, expected, latest.value)
-                final_progress = p.progress(direction, baseline, final_target, latest.value)
+            if value is not None:
+                score = p.progress(direction, baseline, expected, value)
+                final_progress = p.progress(direction, baseline, final_target, value)
         if reason is None and latest is None:
-            reason = "no verified value"
-        evidence = [latest] if latest is not None else []
+            reason = (
+                f"no verified value for {end.year}"
+                if row["aggregation"] in ("flow", "rate") and subs
+                else None
+            ) or "no verified value"
         return IndicatorScore(
             code=row["code"],
             title=row["name"],
@@ -250,14 +284,16 @@ class Scorer:
             timeliness=self._timeliness("indicator", row["id"]),
             weight=row["weight"],
             unit=row["unit"],
+            aggregation=row["aggregation"],
             direction=direction,
             baseline=baseline,
             expected=expected,
             target_year=year,
             final_target=final_target,
             final_progress=final_progress,
-            value=latest.value if latest else None,
+            value=value,
             value_period_end=latest.period_end if latest else None,
+            basis=basis,
             reason=reason,
             lead_entities=d.indicator_leads.get(row["id"], []),
             evidence=evidence,

@@ -10,22 +10,30 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from nigran.access.classification import Classification
 from nigran.access.guard import principal_of
-from nigran.core.errors import NotFound
+from nigran.access.principal import Role
+from nigran.core.errors import AccessDenied, Conflict, NotFound
+from nigran.core.numbers import NumberError
+from nigran.core.problems import InvalidInput, Problem
 from nigran.monitoring import cycles as cyc
 from nigran.monitoring import workflow
 from nigran.monitoring.models import Obligation, ReportingCycle, Submission
-from nigran.monitoring.validation import ItemRef, check_submission
-from nigran.policy.models import Action, Framework, Indicator, Milestone, Responsibility
+from nigran.monitoring.validation import ItemRef, check_submission, read_value
+from nigran.policy.models import Action, Entity, Framework, Indicator, Milestone, Responsibility
 from nigran.policy.service import entity_by_code, get_framework
 
 #: Days after a period ends by which its report is due, unless a cycle says otherwise.
 DEFAULT_GRACE = {"quarterly": 30, "annual": 60}
 #: Which indicators report in which cycles: quarterly cycles ask for in-year series only.
 QUARTERLY_FREQUENCIES = {"monthly": {1, 2, 3, 4}, "quarterly": {1, 2, 3, 4}, "biannual": {2, 4}}
+
+
+def invalid(field: str, message: str) -> InvalidInput:
+    """One problem with one input field (printed ``FIELD: message``, like every other input problem)."""
+    return InvalidInput([Problem(0, message, field)])
 
 
 def create_cycle(
@@ -42,9 +50,15 @@ def create_cycle(
         )
         is not None
     ):
-        raise ValueError(f"cycle {code} of {framework.code} already exists")
+        raise Conflict(f"cycle {code} of {framework.code} already exists")
     if end < framework.period_start or start > framework.period_end:
-        raise ValueError(f"cycle {code} lies outside {framework.code}'s period")
+        raise invalid(
+            "cycle",
+            f"cycle {code} lies outside {framework.code}'s period "
+            f"({framework.period_start}..{framework.period_end})",
+        )
+    if deadline is not None and deadline < end:
+        raise invalid("deadline", f"the deadline {deadline} falls before cycle {code} ends ({end})")
     cycle = ReportingCycle(
         framework=framework,
         code=code,
@@ -71,6 +85,37 @@ def ensure_cycles(session: Session, framework_code: str, years: list[int], quart
     return made
 
 
+@dataclass
+class CreatedCycles:
+    """What :func:`create_cycles` made: the new cycles and how many obligations were derived for them."""
+
+    cycles: list[ReportingCycle]
+    obligations: int
+
+
+def create_cycles(
+    session: Session,
+    framework_code: str,
+    codes: list[str] | tuple[str, ...] = (),
+    *,
+    years: list[int] | tuple[int, ...] = (),
+    deadline: date | None = None,
+) -> CreatedCycles:
+    """Create the named cycles and each year's four quarters and annual cycle (those not there yet), and
+    derive every new cycle's obligations from the register's responsibilities."""
+    if not codes and not years:
+        raise invalid("cycle", "name the cycles to create (codes such as 2025 or 2025-Q1, or years)")
+    framework = get_framework(session, framework_code)
+    before = {c.code for c in list_cycles(session, framework_code)}
+    for code in codes:
+        create_cycle(session, framework_code, code, deadline)
+    if years:
+        ensure_cycles(session, framework_code, list(years))
+    made = [c for c in list_cycles(session, framework_code) if c.code not in before]
+    obligations = sum(len(generate_obligations(session, framework, c)) for c in made)
+    return CreatedCycles(made, obligations)
+
+
 def list_cycles(session: Session, framework_code: str) -> list[ReportingCycle]:
     framework = get_framework(session, framework_code)
     return list(
@@ -90,7 +135,7 @@ def get_cycle(session: Session, framework_code: str, code: str) -> ReportingCycl
         )
     )
     if cycle is None:
-        raise NotFound(f"no cycle {code!r} for {framework_code} (create it: nigran reporting cycles create)")
+        raise NotFound(f"{framework.code} has no reporting cycle {code.strip()!r} that you may see")
     return cycle
 
 
@@ -198,6 +243,40 @@ class ValueInput:
     illustrative: bool = False
 
 
+def read_number(raw: float | str | None, unit: str | None, field: str = "value") -> float | None:
+    """A value typed by a person (CLI option, form field), read in the indicator's unit, or ``InvalidInput``
+    saying why not (``validation.read_value``: no ``1,45``, ``inf`` or ``nan``; ``87%`` for percentages)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        return read_value(raw, unit)
+    except NumberError as exc:
+        raise invalid(field, str(exc)) from None
+
+
+def value_input(
+    session: Session,
+    cycle: ReportingCycle,
+    item_code: str,
+    raw_value: float | str | None,
+    status: str | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
+    evidence: str | None = None,
+    note: str | None = None,
+) -> ValueInput:
+    """A :class:`ValueInput` from what a person typed, the value read in the item's unit."""
+    item = resolve_item(session, cycle.framework, item_code)
+    value = read_number(raw_value, item.unit)
+    return ValueInput(item.code, value, status, period_start, period_end, evidence, note)
+
+
+def read_submission_value(session: Session, submission_id: int, raw: float | str | None) -> float | None:
+    """A corrected value for an existing submission, read in its indicator's unit."""
+    sub = get_submission(session, submission_id)
+    return read_number(raw, sub.indicator.unit if sub.indicator is not None else None)
+
+
 def resolve_item(session: Session, framework: Framework, code: str) -> ItemRef:
     ind = session.scalar(
         select(Indicator).where(Indicator.framework_id == framework.id, Indicator.code == code)
@@ -243,8 +322,10 @@ def submit(
     framework = cycle.framework
     entity = entity_by_code(session, entity_code) if entity_code else None
     if entity is None and who.entity_id is None:
-        raise ValueError("say which entity reports this value (--entity)")
+        raise invalid("entity", "say which entity reports this value")
     entity_id = entity.id if entity is not None else who.entity_id
+    if who.entity_id is not None and entity_id != who.entity_id:
+        raise AccessDenied(f"{who.username} reports for their own entity only, not for {entity_code}")
     item = resolve_item(session, framework, data.item_code)
     check_submission(item, data, cycle, entity_id in reporters(session, item), draft=draft)
     ob = session.scalar(
@@ -371,3 +452,86 @@ def resubmit(
     expected_version: int | None = None,
 ) -> Submission:
     return transition(session, submission_id, "resubmit", changes=changes, expected_version=expected_version)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A submission awaiting review, with what a reviewer needs to pick it up."""
+
+    submission_id: int
+    version: int
+    state: str  # submitted | resubmitted
+    framework: str
+    cycle: str
+    entity: str
+    entity_name: str
+    kind: str  # indicator | milestone
+    item_code: str
+    item_title: str
+    value: float | None
+    unit: str | None
+    milestone_status: str | None
+    period_start: date
+    period_end: date
+    submitted_by: str | None
+    submitted_at: datetime | None
+    evidence: str | None
+    #: the reader drafted, submitted or edited it, so four eyes forbid them to verify it
+    own: bool
+
+
+#: Who may list the review queue: those who review, and focal persons (their own entity's submissions).
+QUEUE_READERS = frozenset({Role.REVIEWER, Role.ADMINISTRATOR, Role.FOCAL_PERSON})
+
+
+def review_queue(
+    session: Session, framework_code: str | None = None, entity_code: str | None = None
+) -> list[QueueItem]:
+    """Submissions awaiting review (submitted or resubmitted) that the reader may see, oldest first."""
+    who = principal_of(session)
+    if not who.is_system and who.role not in QUEUE_READERS:
+        raise AccessDenied(f"{who.username} ({who.role.value}) does not review submissions")
+    stmt = (
+        select(Submission)
+        .where(Submission.state.in_(workflow.AWAITING_REVIEW))
+        .options(selectinload(Submission.events))
+        .order_by(Submission.submitted_at, Submission.id)
+    )
+    if framework_code:
+        stmt = stmt.where(Submission.framework_id == get_framework(session, framework_code).id)
+    if entity_code:
+        stmt = stmt.where(Submission.entity_id == entity_by_code(session, entity_code).id)
+    if who.entity_id is not None:
+        stmt = stmt.where(Submission.entity_id == who.entity_id)
+    entities = {e.id: e for e in session.scalars(select(Entity))}
+    frameworks = {fid: code for fid, code in session.execute(select(Framework.id, Framework.code))}
+    out = []
+    for sub in session.scalars(stmt):
+        entity = entities.get(sub.entity_id)
+        item = sub.indicator or sub.milestone
+        if entity is None or item is None:
+            continue  # hidden from this reader: listing the row would reveal that it exists
+        out.append(
+            QueueItem(
+                submission_id=sub.id,
+                version=sub.version,
+                state=sub.state,
+                framework=frameworks.get(sub.framework_id, "?"),
+                cycle=sub.cycle.code,
+                entity=entity.code,
+                entity_name=entity.name,
+                kind="indicator" if sub.indicator is not None else "milestone",
+                item_code=item.code,
+                item_title=sub.indicator.name if sub.indicator is not None else item.title,  # type: ignore[union-attr]
+                value=sub.value,
+                unit=sub.indicator.unit if sub.indicator is not None else None,
+                milestone_status=sub.milestone_status,
+                period_start=sub.period_start,
+                period_end=sub.period_end,
+                submitted_by=sub.submitted_by,
+                submitted_at=sub.submitted_at,
+                evidence=sub.evidence,
+                own=who.username in workflow.authors(sub),
+            )
+        )
+    return out

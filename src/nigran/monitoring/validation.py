@@ -12,6 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from nigran.access.classification import Classification
+from nigran.core.numbers import NumberError, finite, parse_number
 from nigran.core.problems import InvalidInput, Problem
 from nigran.policy.enums import ActionStatus
 from nigran.policy.models import Indicator, Milestone
@@ -57,8 +58,45 @@ def allowed_range(ind: Indicator) -> tuple[float, float]:
     known = [ind.baseline_value, ind.band_min, ind.band_max, *(t.value for t in ind.targets)]
     signed = any(word in unit for word in _SIGNED_UNITS) or any(v is not None and v < 0 for v in known)
     low = -math.inf if signed else 0.0
-    high = 100.0 if ("%" in unit or "percent" in unit) and not signed else math.inf
+    high = 100.0 if is_percentage(unit) and not signed else math.inf
     return low, high
+
+
+def is_percentage(unit: str | None) -> bool:
+    """A unit in per cent (``percent``, ``per cent``, ``%``), whose values lie in 0..100 and never 0..1."""
+    text = (unit or "").lower()
+    return "%" in text or "percent" in text or "per cent" in text
+
+
+def _number_problem(value: float) -> str | None:
+    try:
+        finite(value)
+    except NumberError as exc:
+        return str(exc)
+    return None
+
+
+def read_value(raw: object, unit: str | None, *, percent_format: bool = False) -> float:
+    """A reported value from a CLI option, a form field or a spreadsheet cell, in the indicator's unit.
+
+    Text goes through :func:`nigran.core.numbers.parse_number` (``"1,45"`` is refused, not read as 145;
+    ``inf``/``nan`` and implausible sizes are refused). ``87%`` is read as 87 for a percentage unit. A cell in
+    Excel's percent format holds 0.87 for 87%: for a percentage unit it is read as 87, for any other unit it
+    is refused, never silently taken as 0.87. Raises :class:`NumberError` saying why.
+    """
+    text_percent = isinstance(raw, str) and raw.strip().endswith("%")
+    if text_percent:
+        raw = raw.strip()[:-1]  # type: ignore[union-attr]
+    value = parse_number(raw)
+    if text_percent or percent_format:
+        if not is_percentage(unit):
+            raise NumberError(
+                f"{value * (1 if text_percent else 100):g}% is a percentage, "
+                f"but the unit is {unit or 'not one'!r}"
+            )
+        if percent_format:
+            value = round(value * 100, 10)  # 0.87 in a 0% cell is 87 per cent
+    return value
 
 
 def _same_unit(a: str, b: str) -> bool:
@@ -83,8 +121,8 @@ def problems(
         if data.value is None:
             if not draft:
                 out.append(FieldProblem("value", "a numeric value is required"))
-        elif not math.isfinite(data.value):
-            out.append(FieldProblem("value", "the value must be a finite number"))
+        elif (refused := _number_problem(data.value)) is not None:
+            out.append(FieldProblem("value", refused))
         else:
             low, high = allowed_range(ind)
             if not low <= data.value <= high:

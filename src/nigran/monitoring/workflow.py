@@ -18,12 +18,19 @@ from nigran.access.errors import AccessDenied
 from nigran.access.guard import principal_of
 from nigran.access.principal import Role
 from nigran.core.errors import Conflict, IllegalTransition
+from nigran.core.problems import InvalidInput, Problem
 from nigran.monitoring.models import Submission, SubmissionEvent
 from nigran.storage.base import utcnow
 
-SUBMITTERS = frozenset({Role.FOCAL_PERSON, Role.ANALYST, Role.ADMINISTRATOR})
-VERIFIERS = frozenset({Role.REVIEWER, Role.ANALYST, Role.ADMINISTRATOR})
+#: Roles per docs/access.md: focal persons report for their entity, reviewers verify; administrators may do
+#: both (to repair a stuck record), never on the same value (four eyes). Analysts do neither: they keep the
+#: register and the cycles, so the people who set targets do not also report or certify progress on them.
+SUBMITTERS = frozenset({Role.FOCAL_PERSON, Role.ADMINISTRATOR})
+VERIFIERS = frozenset({Role.REVIEWER, Role.ADMINISTRATOR})
 OPEN_STATES = frozenset({"draft", "submitted", "returned", "resubmitted"})
+AWAITING_REVIEW = ("submitted", "resubmitted")
+#: Steps that put values into a submission: whoever took one of them is one of its authors.
+AUTHORING = frozenset({"draft", "edit", "submit", "resubmit"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,12 @@ TRANSITIONS = {
         Transition("resubmit", frozenset({"returned"}), "resubmitted", SUBMITTERS),
     )
 }
+
+
+def authors(sub: Submission) -> set[str]:
+    """Everyone who drafted, submitted, edited or resubmitted the submission, from its whole history."""
+    names = {e.actor for e in sub.events if e.action in AUTHORING}
+    return names | ({sub.submitted_by} if sub.submitted_by else set())
 
 
 def check_version(sub: Submission, expected: int | None) -> None:
@@ -75,13 +88,18 @@ def apply(
     if not who.is_system and who.role not in step.roles:
         raise AccessDenied(f"{who.username} ({who.role.value}) may not {action} submissions")
     if action == "return" and not (comment and comment.strip()):
-        raise IllegalTransition("a returned submission needs a comment saying what to correct")
+        raise InvalidInput(
+            [Problem(0, "a returned submission needs a comment saying what to correct", "comment")]
+        )
     if at is not None and not who.is_system:
         raise AccessDenied("only the system may record a workflow step with a past date")
     now = at or utcnow()
+    if action == "verify" and not who.is_system and who.username in authors(sub):
+        raise AccessDenied(
+            f"{who.username} drafted, submitted or edited submission {sub.id} "
+            "and may not verify it (four eyes)"
+        )
     if action == "verify":
-        if not who.is_system and who.username == sub.submitted_by:
-            raise AccessDenied(f"{who.username} submitted this value and may not verify it (four eyes)")
         sub.verified_by, sub.verified_at = who.username, now
     if action in ("submit", "resubmit"):
         sub.submitted_by, sub.submitted_at = who.username, now

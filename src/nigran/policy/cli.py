@@ -1,18 +1,21 @@
-"""``nigran framework …``: load, validate, list, show, export, derive and diff policy frameworks."""
+"""``nigran framework …``: load, validate, list, show, export, derive and diff policy frameworks.
+
+A thin adapter: it parses options, calls :mod:`nigran.policy.service`, and prints. Reads open read-only
+sessions (on SQLite they take no write lock); files are written only through :mod:`nigran.core.outputs`.
+"""
 
 from __future__ import annotations
 
-import json
+import textwrap
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 from rich.tree import Tree
 
-from nigran.cli_support import console, fail, print_problems, reporting_errors, session_as_user
-from nigran.core.yamldoc import dump_yaml
+from nigran.cli_support import console, fail, print_problems, session_as_user
+from nigran.core import jsonout, outputs
 from nigran.policy import service
 from nigran.policy.derive import diff_documents
 
@@ -22,20 +25,38 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+FORCE_HELP = "Replace the output file if it exists"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def pick_format(given: str | None, path: Path | None, allowed: tuple[str, ...], default: str) -> str:
+    """``--format`` if given, else what the file's suffix says, else ``default``; a clash is an error."""
+    from_suffix = service.format_from_suffix(path)
+    fmt = (given or from_suffix or default).lower()
+    if fmt not in allowed:
+        fail(f"unknown format {fmt!r} (expected {', '.join(allowed)})", 2)
+    if given and from_suffix and from_suffix != fmt:
+        fail(f"--format {fmt} but {path} is named like a {from_suffix} file", 2)
+    return fmt
+
 
 @app.command("validate")
 def validate(file: Path = typer.Argument(..., help="A framework file (.yaml, .json or .xlsx)")) -> None:
     """Check a framework file and print every problem as FILE:LINE: message; exits 2 if there is any.
 
+    The format is read from the file's suffix: .xlsx/.xlsm is a workbook, anything else YAML or JSON.
+
     Example: nigran framework validate my-framework.yaml
     """
-    with reporting_errors(), session_as_user() as session:
+    with session_as_user(readonly=True) as session:
         _, problems = service.validate_path(file, session)
-        session.rollback()  # validation never writes
     if problems:
         print_problems(problems)
         raise typer.Exit(2)
-    console.print(f"{file}: valid")
+    console.print(f"{file}: valid", highlight=False, soft_wrap=True)
 
 
 @app.command("load")
@@ -45,9 +66,43 @@ def load(files: list[Path] = typer.Argument(..., help="Framework files (.yaml, .
     Example: nigran --as admin framework load src/nigran/data/frameworks/nsp-2022.yaml
     """
     for file in files:
-        with reporting_errors(), session_as_user() as session:
+        with session_as_user() as session:
             framework = service.load_path(session, file)
-            console.print(f"loaded {framework.code}: {framework.title}")
+            console.print(f"loaded {framework.code}: {framework.title}", highlight=False)
+
+
+def _period(summary: service.FrameworkSummary) -> str:
+    start, end = summary.period.split("..")
+    if start[4:] == "-01-01" and end[4:] == "-12-31":
+        return f"{start[:4]}–{end[:4]}"
+    return f"{start[:7]}–{end[:7]}"
+
+
+COUNTS = ("sections", "objectives", "indicators", "actions")
+
+
+def frameworks_table(rows: list[service.FrameworkSummary], width: int = 80) -> list[str]:
+    """One line of codes and counts per framework, its title wrapped on the lines below: fits ``width``
+    (80 columns by default) with no code, title or number ever cut."""
+    cells = [
+        [r.code, _period(r), *(f"{n:,}" for n in (r.sections, r.objectives, r.indicators, r.actions))]
+        for r in rows
+    ]
+    header = ["code", "period", *COUNTS]
+    widths = [max(len(line[i]) for line in [header, *cells]) for i in range(len(header))]
+
+    def line(values: list[str]) -> str:
+        left = [v.ljust(w) for v, w in zip(values[:2], widths[:2], strict=True)]
+        right = [v.rjust(w) for v, w in zip(values[2:], widths[2:], strict=True)]
+        return "  ".join(left + right).rstrip()
+
+    out = [line(header), "─" * min(width, len(line(header)))]
+    for r, values in zip(rows, cells, strict=True):
+        out.append(line(values))
+        level = "" if r.classification == "PUBLIC" else f" [{r.classification}]"
+        title = f"{r.title}{level} (version {r.version})" if r.version != 1 else f"{r.title}{level}"
+        out += textwrap.wrap(title, width=max(width, 20), initial_indent="  ", subsequent_indent="  ")
+    return out
 
 
 @app.command("list")
@@ -56,38 +111,35 @@ def list_(fmt: str = typer.Option("table", "--format", help="table | json")) -> 
 
     Example: nigran framework list --format json
     """
-    with reporting_errors(), session_as_user() as session:
+    fmt = pick_format(fmt, None, ("table", "json"), "table")
+    with session_as_user(readonly=True) as session:
         rows = service.list_frameworks(session)
     if fmt == "json":
-        typer.echo(json.dumps([r.__dict__ for r in rows], indent=2, ensure_ascii=False))
+        typer.echo(jsonout.dumps([r.__dict__ for r in rows], indent=2))
         return
-    table = Table("code", "title", "period", "v", "class.", "sections", "objectives", "indicators", "actions")
-    for r in rows:
-        table.add_row(
-            r.code,
-            r.title,
-            r.period,
-            str(r.version),
-            r.classification,
-            str(r.sections),
-            str(r.objectives),
-            str(r.indicators),
-            str(r.actions),
-        )
-    console.print(table)
+    if not rows:
+        typer.echo("no frameworks you may see")
+        return
+    for line in frameworks_table(rows, console.width):
+        typer.echo(line)
 
 
 @app.command("show")
 def show(
-    code: str, depth: int = typer.Option(3, help="1 sections, 2 objectives, 3 indicators and actions")
+    code: str = typer.Argument(..., help="Framework code (any case)"),
+    depth: int = typer.Option(3, min=1, max=3, help="1 sections, 2 objectives, 3 indicators and actions"),
 ) -> None:
     """Print a framework as a tree.
 
     Example: nigran framework show NSP-2022 --depth 2
     """
-    with reporting_errors(), session_as_user() as session:
+    with session_as_user(readonly=True) as session:
         doc = service.export_document(session, code)["framework"]
-    tree = Tree(f"[bold]{doc['code']}[/bold] {doc['title']} ({doc['classification']})")
+    period = f"{doc['period']['start'].isoformat()} – {doc['period']['end'].isoformat()}"
+    head = f"[bold]{doc['code']}[/bold] {doc['title']} ({period}, {doc['classification']})"
+    if doc.get("predecessor"):
+        head += f", succeeds {doc['predecessor']}"
+    tree = Tree(head, highlight=False)
 
     def add(branch: Tree, node: dict[str, Any], level: int) -> None:
         mark = f" [red]{node['classification']}[/red]" if node.get("classification") else ""
@@ -100,53 +152,50 @@ def show(
 
     for section in doc["sections"]:
         add(tree, section, 1)
-    console.print(tree)
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
+    console.print(tree, highlight=False)
 
 
 @app.command("export")
 def export(
-    code: str,
-    fmt: str = typer.Option("yaml", "--format", help="yaml | json | xlsx"),
+    code: str = typer.Argument(..., help="Framework code (any case)"),
+    fmt: str | None = typer.Option(
+        None, "--format", help="yaml | json | xlsx (default: from the output file's suffix, else yaml)"
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="File to write (required for xlsx)"),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
-    """Export a framework as you may see it; the file loads back without loss.
+    """Export a framework as you may see it; the file loads back without loss. Without -o, print it.
 
-    Example: nigran framework export NSP-2022 --format xlsx -o nsp.xlsx
+    Example: nigran framework export NSP-2022 -o nsp.xlsx
     """
-    if fmt not in ("yaml", "json", "xlsx"):
-        fail(f"unknown format {fmt!r} (yaml, json or xlsx)")
-    with reporting_errors(), session_as_user() as session:
-        doc = service.export_document(session, code)
-    if fmt == "xlsx":
-        from nigran.policy.excel import document_to_workbook
-
-        if output is None:
-            fail("--output is required for xlsx")
-        document_to_workbook(doc).save(output)  # type: ignore[arg-type]
-        console.print(f"wrote {output}")
+    fmt = pick_format(fmt, output, service.FRAMEWORK_FORMATS, "yaml")
+    if output is None and fmt == "xlsx":
+        fail("an xlsx workbook needs a file: give -o/--output FILE.xlsx", 2)
+    if output is not None:
+        outputs.check_target(output, force=force)  # fail before any work
+    with session_as_user(readonly=True) as session:
+        data = service.export_framework(session, code, fmt)
+    if output is None:
+        typer.echo(data.decode("utf-8"), nl=False)
         return
-    text = (
-        dump_yaml(doc)
-        if fmt == "yaml"
-        else json.dumps(doc, indent=2, ensure_ascii=False, default=_json_default)
-    )
-    if output:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output}")
-    else:
-        typer.echo(text)
+    outputs.write_bytes(output, data, force=force)
+    console.print(f"wrote {output}", highlight=False, soft_wrap=True)
+
+
+def _date_option(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        fail(f"--{name} {value!r} is not a date YYYY-MM-DD ({exc})", 2)
+    return None
 
 
 @app.command("derive")
 def derive(
-    old: str,
-    new: str,
+    old: str = typer.Argument(..., help="Code of the framework to start from (any case)"),
+    new: str = typer.Argument(..., help="Code of the new framework"),
     title: str | None = typer.Option(None, help="Title of the new framework"),
     start: str | None = typer.Option(None, help="Start of the new period, YYYY-MM-DD"),
     end: str | None = typer.Option(None, help="End of the new period, YYYY-MM-DD"),
@@ -155,29 +204,30 @@ def derive(
 
     Example: nigran --as admin framework derive NSP-2022 NSP-2027 --start 2027-01-01 --end 2031-12-31
     """
-    try:
-        s, e = (date.fromisoformat(v) if v else None for v in (start, end))
-    except ValueError as exc:
-        fail(f"bad date: {exc}")
-    with reporting_errors(), session_as_user() as session:
+    s, e = _date_option(start, "start"), _date_option(end, "end")
+    with session_as_user() as session:
         fw = service.derive(session, old, new, title=title, start=s, end=e)
-        console.print(f"derived {fw.code} ({fw.period_start}..{fw.period_end}) from {old}")
+        period = f"{fw.period_start.isoformat()} – {fw.period_end.isoformat()}"
+        console.print(f"derived {fw.code} ({period}) from {fw.predecessor.code}", highlight=False)
 
 
 @app.command("diff")
-def diff(a: str, b: str, fmt: str = typer.Option("text", "--format", help="text | json")) -> None:
+def diff(
+    a: str = typer.Argument(..., help="Code of the earlier framework (any case)"),
+    b: str = typer.Argument(..., help="Code of the later framework (any case)"),
+    fmt: str = typer.Option("text", "--format", help="text | json"),
+) -> None:
     """Show what was added, removed and changed between two frameworks (items matched by code).
 
     Example: nigran framework diff NAP-2014 NAP-2021
     """
-    with reporting_errors(), session_as_user() as session:
+    fmt = pick_format(fmt, None, ("text", "json"), "text")
+    with session_as_user(readonly=True) as session:
         changes = diff_documents(service.export_document(session, a), service.export_document(session, b))
     if fmt == "json":
-        typer.echo(
-            json.dumps([c.__dict__ for c in changes], indent=2, ensure_ascii=False, default=_json_default)
-        )
+        typer.echo(jsonout.dumps([c.__dict__ for c in changes], indent=2))
         return
     for change in changes:
         typer.echo(str(change))
     counts = {k: sum(c.change == k for c in changes) for k in ("added", "removed", "changed")}
-    typer.echo(f"{counts['added']} added, {counts['removed']} removed, {counts['changed']} changed")
+    typer.echo(f"{counts['added']:,} added, {counts['removed']:,} removed, {counts['changed']:,} changed")

@@ -74,14 +74,32 @@ class Change:
     code: str
     change: str  # added | removed | changed
     fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    title: str | None = None  # of an added or removed item: a code alone says little
 
     def __str__(self) -> str:
         sign = {"added": "+", "removed": "-", "changed": "~"}[self.change]
-        head = f"{sign} {self.kind} {self.code}"
+        head = f"{sign} {self.kind} {self.code}" + (f": {self.title}" if self.title else "")
         if not self.fields:
             return head
-        parts = [f"    {name}: {old!r} -> {new!r}" for name, (old, new) in self.fields.items()]
+        parts = [f"    {name}: {shown(old)} -> {shown(new)}" for name, (old, new) in self.fields.items()]
         return "\n".join([head, *parts])
+
+
+def shown(value: Any) -> str:
+    """A value as a person reads it: dates ISO, text quoted, never a Python repr (``datetime.date(…)``)."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {shown(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def flatten(doc: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -122,7 +140,7 @@ def diff_documents(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
         )
     for code, (kind, fields) in fa.items():
         if code not in fb:
-            changes.append(Change(kind, code, "removed"))
+            changes.append(Change(kind, code, "removed", title=_title(fields)))
             continue
         other = fb[code][1]
         diffs = {
@@ -132,5 +150,14 @@ def diff_documents(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
         }
         if diffs:
             changes.append(Change(kind, code, "changed", diffs))
-    changes += [Change(kind, code, "added") for code, (kind, _) in fb.items() if code not in fa]
+    changes += [
+        Change(kind, code, "added", title=_title(fields))
+        for code, (kind, fields) in fb.items()
+        if code not in fa
+    ]
     return changes
+
+
+def _title(fields: dict[str, Any]) -> str | None:
+    value = fields.get("title") or fields.get("name")
+    return None if value is None else str(value)

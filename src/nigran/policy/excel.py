@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from nigran.core.problems import Problem
+from nigran.policy import schema
 from nigran.policy.tabular import (
     Column,
     add_sheet,
@@ -20,81 +21,51 @@ from nigran.policy.tabular import (
 )
 
 C = Column
-LEVEL_HELP = "PUBLIC, RESTRICTED or SECRET; empty = the parent's level"
-FRAMEWORK_FIELDS = [
-    C("format", "str", "nigran-framework/1"),
-    C("code", "code", "unique code of the framework", True),
-    C("title", "str", "title", True),
-    C("title_ur", "str", "Urdu title"),
-    C("classification", "level", "PUBLIC, RESTRICTED or SECRET"),
-    C("period_start", "date", "first day of the period, YYYY-MM-DD", True),
-    C("period_end", "date", "last day of the period, YYYY-MM-DD", True),
-    C("version", "int", "version number (default 1)"),
-    C("predecessor", "code", "code of the framework this one succeeds"),
-    C("owner", "code", "entity code of the owner"),
-    C("description", "str", "free text"),
-    C("source", "str", "where the structure comes from"),
-    C("illustrative", "bool", "TRUE marks the whole framework as demo content"),
-]
-SECTION_COLUMNS = [
-    C("code", "code", "unique code", True),
-    C("parent", "code", "code of the parent section; empty for a top-level section"),
-    C("title", "str", "title", True),
-    C("title_ur", "str", "Urdu title"),
-    C("classification", "level", LEVEL_HELP),
-    C("description", "str", "free text"),
-    C("weight", "number", "weight in scoring (empty = 1)"),
-]
-OBJECTIVE_COLUMNS = [
-    C("code", "code", "unique code", True),
-    C("section", "code", "code of its section", True),
-    *SECTION_COLUMNS[2:],
-]
-INDICATOR_COLUMNS = [
-    C("code", "code", "unique code", True),
-    C("objective", "code", "code of its objective", True),
-    C("name", "str", "name of the indicator"),
-    C("name_ur", "str", "Urdu name"),
-    C("classification", "level", LEVEL_HELP),
-    C("definition", "str", "what is counted, how"),
-    C("unit", "str", "unit; required with a baseline or targets"),
-    C("direction", "str", "increase, decrease or maintain"),
-    C("band_min", "number", "lower bound of the band (direction maintain only)"),
-    C("band_max", "number", "upper bound of the band (direction maintain only)"),
-    C("baseline_value", "number", "baseline value"),
-    C("baseline_date", "date", "date of the baseline, YYYY-MM-DD"),
-    # target_YYYY columns go here: one per year
-    C("responsible", "responsible", "entities, e.g. MOI:lead; NACTA:supporting"),
-    C("source", "str", "data source, e.g. PBS; NACTA"),
-    C("frequency", "str", "monthly, quarterly, biannual or annual"),
-    C("weight", "number", "weight in scoring (empty = 1)"),
-    C("illustrative", "bool", "TRUE when the values are demo data"),
-    C("incident_query", "json", "JSON query for indicators computed from incidents"),
-]
+#: the kind of cell each schema kind is read as
+_CELL_KIND = {"entity": "code", "predecessor": "code", "dict": "json"}
+#: structured fields, flattened into several columns
+_FLAT = {
+    "period": [
+        C("period_start", "date", "first day of the period, YYYY-MM-DD", True),
+        C("period_end", "date", "last day of the period, YYYY-MM-DD", True),
+    ],
+    "band": [
+        C("band_min", "number", "lower bound of the band (direction maintain only)"),
+        C("band_max", "number", "upper bound of the band (direction maintain only)"),
+    ],
+    "baseline": [
+        C("baseline_value", "number", "baseline value"),
+        C("baseline_date", "date", "date of the baseline, YYYY-MM-DD"),
+    ],
+    "targets": [],  # target_YYYY columns, one per year, after TARGETS_AFTER
+}
 TARGETS_AFTER = "baseline_date"
-ACTION_COLUMNS = [
-    C("code", "code", "unique code", True),
-    C("objective", "code", "code of its objective", True),
-    C("title", "str", "title", True),
-    C("title_ur", "str", "Urdu title"),
-    C("classification", "level", LEVEL_HELP),
-    C("description", "str", "free text"),
-    C("owner", "code", "entity code of the owner"),
-    C("due", "date", "due date, YYYY-MM-DD"),
-    C("status", "str", "not_started, in_progress, completed, delayed or cancelled"),
-    C("weight", "number", "weight in scoring (empty = 1)"),
-    C("responsible", "responsible", "entities, e.g. MOI:lead; NACTA:supporting"),
-]
-MILESTONE_COLUMNS = [
-    C("code", "code", "unique code", True),
-    C("action", "code", "code of its action", True),
-    C("title", "str", "title", True),
-    C("classification", "level", LEVEL_HELP),
-    C("owner", "code", "entity code; empty = the action's owner"),
-    C("due", "date", "due date, YYYY-MM-DD"),
-    C("status", "str", "not_started, in_progress, completed, delayed or cancelled"),
-    C("completed_on", "date", "date completed, YYYY-MM-DD"),
-]
+
+
+def columns_of(fields: dict[str, schema.Field], parent: Column | None = None) -> list[Column]:
+    """The sheet's columns, derived from the schema: code, the parent's code, then every field in order."""
+    out: list[Column] = []
+    for f in fields.values():
+        if f.kind in schema.CHILD_KINDS or f.alias_of:
+            continue
+        if f.name in _FLAT:
+            out += _FLAT[f.name]
+            continue
+        kind = "code" if f.name == "code" else _CELL_KIND.get(f.kind, f.kind)
+        out.append(C(f.name, kind, f.help, f.required))
+        if f.name == "code" and parent is not None:
+            out.append(parent)
+    return out
+
+
+FRAMEWORK_FIELDS = [C("format", "str", "nigran-framework/1"), *columns_of(schema.FRAMEWORK)]
+SECTION_COLUMNS = columns_of(
+    schema.SECTION, C("parent", "code", "code of the parent section; empty for a top-level section")
+)
+OBJECTIVE_COLUMNS = columns_of(schema.OBJECTIVE, C("section", "code", "code of its section", True))
+INDICATOR_COLUMNS = columns_of(schema.INDICATOR, C("objective", "code", "code of its objective", True))
+ACTION_COLUMNS = columns_of(schema.ACTION, C("objective", "code", "code of its objective", True))
+MILESTONE_COLUMNS = columns_of(schema.MILESTONE, C("action", "code", "code of its action", True))
 SHEETS = {
     "Sections": SECTION_COLUMNS,
     "Objectives": OBJECTIVE_COLUMNS,
@@ -153,10 +124,10 @@ def indicator_row(
 
 def _walk(sections: list[dict[str, Any]], parent: str | None, out: dict[str, list]) -> None:
     for s in sections:
-        out["Sections"].append([s["code"], parent, *(s.get(c.name) for c in SECTION_COLUMNS[2:])])
+        out["Sections"].append([(s | {"parent": parent}).get(c.name) for c in SECTION_COLUMNS])
         _walk(s.get("sections") or [], s["code"], out)
         for o in s.get("objectives") or []:
-            out["Objectives"].append([o["code"], s["code"], *(o.get(c.name) for c in OBJECTIVE_COLUMNS[2:])])
+            out["Objectives"].append([(o | {"section": s["code"]}).get(c.name) for c in OBJECTIVE_COLUMNS])
             for i in o.get("indicators") or []:
                 out["Indicators"].append(i | {"_objective": o["code"]})
             for a in o.get("actions") or []:

@@ -178,6 +178,7 @@ class WorkbookReader:
         if sheet != "Indicators":
             return _node(row.number, values, line_of)
         flat = {k: v for k, v in values.items() if k not in _NESTED}
+        row.check_percent_unit(values.get("unit"), table.problem)
         node = _node(row.number, flat, line_of)
         if values.get("band_min") is not None or values.get("band_max") is not None:
             band = {"min": values.get("band_min"), "max": values.get("band_max")}

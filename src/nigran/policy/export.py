@@ -6,10 +6,12 @@ reader's clearance are absent because the session never returns them, not becaus
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from nigran.access.classification import Classification
-from nigran.policy.models import Action, Framework, Indicator, Objective, Responsibility, Section
+from nigran.policy import schema
+from nigran.policy.models import Action, Framework, Indicator, Milestone, Objective, Responsibility, Section
 
 
 def _put(out: dict[str, Any], key: str, value: Any) -> None:
@@ -26,50 +28,76 @@ def _responsible(rows: list[Responsibility]) -> list[dict[str, str]] | None:
     return [{"entity": r.entity.code, "role": r.role} for r in rows] or None
 
 
+def _emit(obj: Any, fields: dict[str, schema.Field], special: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """The item's keys in the order of :mod:`schema`: stored fields from their attribute (left out at their
+    default unless ``always``), structured ones from ``special``; input aliases and unknown kinds skipped."""
+    out: dict[str, Any] = {}
+    for f in fields.values():
+        if f.name in special:
+            _put(out, f.name, special[f.name]())
+        elif f.stored:
+            value = getattr(obj, f.attr)  # type: ignore[arg-type]
+            if f.kind == "entity":
+                value = value.code if value is not None else None
+            if f.always or value != f.default:
+                _put(out, f.name, value)
+    return out
+
+
+def _predecessor(fw: Framework) -> str | None:
+    """The predecessor's code only if this reader may see it: its code is its metadata, at its level.
+
+    A predecessor in the database is a link (``predecessor_id``) that the guard resolves to nothing for a
+    reader without clearance; only a predecessor that was never loaded is kept as the file's own text.
+    """
+    if fw.predecessor_id is not None:
+        return fw.predecessor.code if fw.predecessor is not None else None
+    return (fw.extra or {}).get("predecessor_code")
+
+
 def framework_to_dict(fw: Framework) -> dict[str, Any]:
     level = Classification.parse(fw.classification)
-    out: dict[str, Any] = {"code": fw.code, "title": fw.title}
-    _put(out, "title_ur", fw.title_ur)
-    out["classification"] = level.name
-    out["period"] = {"start": fw.period_start, "end": fw.period_end}
-    out["version"] = fw.version
-    _put(
-        out,
-        "predecessor",
-        fw.predecessor.code if fw.predecessor else (fw.extra or {}).get("predecessor_code"),
+    out = _emit(
+        fw,
+        schema.FRAMEWORK,
+        {
+            "classification": lambda: level.name,
+            "period": lambda: {"start": fw.period_start, "end": fw.period_end},
+            "predecessor": lambda: _predecessor(fw),
+            "illustrative": lambda: (fw.extra or {}).get("illustrative"),
+            "sections": lambda: [
+                _section(s, level) for s in fw.sections if s.parent_id is None and s.parent is None
+            ],
+        },
     )
-    _put(out, "owner", fw.owner.code if fw.owner else None)
-    _put(out, "description", fw.description)
-    _put(out, "source", fw.source)
-    _put(out, "illustrative", (fw.extra or {}).get("illustrative"))
-    out["sections"] = [_section(s, level) for s in fw.sections if s.parent_id is None and s.parent is None]
+    out.setdefault("sections", [])
     return {"format": "nigran-framework/1", "framework": out}
 
 
 def _section(s: Section, parent: Classification) -> dict[str, Any]:
     level = Classification.parse(s.classification)
-    out: dict[str, Any] = {"code": s.code, "title": s.title}
-    _put(out, "title_ur", s.title_ur)
-    _put(out, "classification", _level(s, parent))
-    _put(out, "description", s.description)
-    if s.weight != 1.0:
-        out["weight"] = s.weight
-    _put(out, "sections", [_section(c, level) for c in s.subsections])
-    _put(out, "objectives", [_objective(o, level) for o in s.objectives])
-    return out
+    return _emit(
+        s,
+        schema.SECTION,
+        {
+            "classification": lambda: _level(s, parent),
+            "sections": lambda: [_section(c, level) for c in s.subsections],
+            "objectives": lambda: [_objective(o, level) for o in s.objectives],
+        },
+    )
 
 
 def _objective(o: Objective, parent: Classification) -> dict[str, Any]:
     level = Classification.parse(o.classification)
-    out: dict[str, Any] = {"code": o.code, "title": o.title}
-    _put(out, "title_ur", o.title_ur)
-    _put(out, "classification", _level(o, parent))
-    _put(out, "description", o.description)
-    if o.weight != 1.0:
-        out["weight"] = o.weight
-    _put(out, "indicators", [indicator_to_dict(i, level) for i in o.indicators])
-    _put(out, "actions", [_action(a, level) for a in o.actions])
-    return out
+    return _emit(
+        o,
+        schema.OBJECTIVE,
+        {
+            "classification": lambda: _level(o, parent),
+            "indicators": lambda: [indicator_to_dict(i, level) for i in o.indicators],
+            "actions": lambda: [_action(a, level) for a in o.actions],
+        },
+    )
 
 
 def _number(value: float | None) -> float | int | None:
@@ -78,52 +106,53 @@ def _number(value: float | None) -> float | int | None:
     return int(value) if float(value).is_integer() else value
 
 
+def _band(i: Indicator) -> dict[str, Any] | None:
+    if i.band_min is None and i.band_max is None:
+        return None
+    return {"min": _number(i.band_min), "max": _number(i.band_max)}
+
+
+def _baseline(i: Indicator) -> dict[str, Any] | None:
+    if i.baseline_value is None:
+        return None
+    baseline: dict[str, Any] = {"value": _number(i.baseline_value)}
+    _put(baseline, "date", i.baseline_date)
+    return baseline
+
+
 def indicator_to_dict(i: Indicator, parent: Classification = Classification.PUBLIC) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": i.code, "name": i.name}
-    _put(out, "name_ur", i.name_ur)
-    _put(out, "classification", _level(i, parent))
-    _put(out, "definition", i.definition)
-    _put(out, "unit", i.unit)
-    out["direction"] = i.direction
-    if i.band_min is not None or i.band_max is not None:
-        out["band"] = {"min": _number(i.band_min), "max": _number(i.band_max)}
-    if i.baseline_value is not None:
-        baseline: dict[str, Any] = {"value": _number(i.baseline_value)}
-        _put(baseline, "date", i.baseline_date)
-        out["baseline"] = baseline
-    _put(out, "targets", {t.year: _number(t.value) for t in i.targets})
-    _put(out, "source", i.data_source)
-    out["frequency"] = i.frequency
-    if i.weight != 1.0:
-        out["weight"] = i.weight
-    _put(out, "responsible", _responsible(i.responsibilities))
-    if i.illustrative:
-        out["illustrative"] = True
-    _put(out, "incident_query", i.incident_query)
-    return out
+    return _emit(
+        i,
+        schema.INDICATOR,
+        {
+            "classification": lambda: _level(i, parent),
+            "band": lambda: _band(i),
+            "baseline": lambda: _baseline(i),
+            "targets": lambda: {t.year: _number(t.value) for t in i.targets},
+            "responsible": lambda: _responsible(i.responsibilities),
+        },
+    )
 
 
 def _action(a: Action, parent: Classification) -> dict[str, Any]:
     level = Classification.parse(a.classification)
-    out: dict[str, Any] = {"code": a.code, "title": a.title}
-    _put(out, "title_ur", a.title_ur)
-    _put(out, "classification", _level(a, parent))
-    _put(out, "description", a.description)
-    _put(out, "owner", a.owner.code if a.owner else None)
-    _put(out, "due", a.due_date)
-    out["status"] = a.status
-    if a.weight != 1.0:
-        out["weight"] = a.weight
-    _put(out, "responsible", _responsible(a.responsibilities))
-    milestones = []
-    for m in a.milestones:
-        md: dict[str, Any] = {"code": m.code, "title": m.title}
-        _put(md, "classification", _level(m, level))
-        _put(md, "description", m.description)
-        _put(md, "owner", m.owner.code if m.owner and m.owner is not a.owner else None)
-        _put(md, "due", m.due_date)
-        md["status"] = m.status
-        _put(md, "completed_on", m.completed_on)
-        milestones.append(md)
-    _put(out, "milestones", milestones)
-    return out
+    return _emit(
+        a,
+        schema.ACTION,
+        {
+            "classification": lambda: _level(a, parent),
+            "responsible": lambda: _responsible(a.responsibilities),
+            "milestones": lambda: [_milestone(m, a, level) for m in a.milestones],
+        },
+    )
+
+
+def _milestone(m: Milestone, a: Action, parent: Classification) -> dict[str, Any]:
+    return _emit(
+        m,
+        schema.MILESTONE,
+        {
+            "classification": lambda: _level(m, parent),
+            "owner": lambda: m.owner.code if m.owner and m.owner is not a.owner else None,
+        },
+    )

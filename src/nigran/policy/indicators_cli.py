@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from nigran.cli_support import console, fail, reporting_errors, session_as_user
+from nigran.cli_support import console, session_as_user
+from nigran.core import outputs
+from nigran.policy.cli import FORCE_HELP, pick_format, plural
 
 app = typer.Typer(
     help="Indicators as one spreadsheet row each: export to Excel or CSV, edit, import back.\n\n"
@@ -30,30 +32,33 @@ def _progress() -> Progress:
 
 @app.command("export")
 def export(
-    code: str = typer.Argument(..., help="Framework code"),
-    fmt: str = typer.Option("xlsx", "--format", help="xlsx | csv"),
-    output: Path = typer.Option(..., "--output", "-o", help="File to write"),
+    code: str = typer.Argument(..., help="Framework code (any case)"),
+    output: Path = typer.Option(..., "--output", "-o", help="File to write (.xlsx or .csv)"),
+    fmt: str | None = typer.Option(None, "--format", help="xlsx | csv (default: from the file's suffix)"),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Write one row per indicator you may see, with its codes, fields and a target_YYYY column per year.
 
     Responsible entities are written as 'MOI:lead; NACTA:supporting'.
 
-    Example: nigran --as analyst indicators export NSP-2022 --format csv -o nsp.csv
+    Example: nigran --as analyst indicators export NSP-2022 -o nsp.csv
     """
-    from nigran.policy.indicators_io import export_indicators
+    from nigran.policy.indicators_io import INDICATOR_FORMATS, export_indicators
 
-    if fmt not in ("xlsx", "csv"):
-        fail(f"unknown format {fmt!r} (xlsx or csv)")
-    with reporting_errors(), session_as_user() as session, _progress() as progress:
+    fmt = pick_format(fmt, output, INDICATOR_FORMATS, "xlsx")
+    outputs.check_target(output, force=force)  # fail before any work
+    with session_as_user(readonly=True) as session, _progress() as progress:
         progress.add_task(f"exporting {code}", total=None)
-        count = export_indicators(session, code, output, fmt)
-    console.print(f"wrote {count} indicators to {output}")
+        exported = export_indicators(session, code, fmt)
+    outputs.write_bytes(output, exported.data, force=force)
+    console.print(f"wrote {plural(exported.count, 'indicator')} to {output}", highlight=False, soft_wrap=True)
 
 
 @app.command("import")
 def import_(
     file: Path = typer.Argument(..., help="A .csv or .xlsx file laid out like the export"),
-    framework: str = typer.Option(..., "--framework", help="Code of the framework to update"),
+    framework: str = typer.Option(..., "--framework", help="Code of the framework to update (any case)"),
+    fmt: str | None = typer.Option(None, "--format", help="xlsx | csv (default: from the file's suffix)"),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Check and report what would change; write nothing"
     ),
@@ -66,19 +71,24 @@ def import_(
 
     Example: nigran --as analyst indicators import nsp.xlsx --framework NSP-2022 --dry-run
     """
-    from nigran.policy.indicators_io import import_indicators
+    from nigran.policy.indicators_io import INDICATOR_FORMATS, import_indicators
 
-    with reporting_errors(), session_as_user() as session, _progress() as progress:
+    if fmt is not None:
+        fmt = pick_format(fmt, file, INDICATOR_FORMATS, "csv")
+    with session_as_user(readonly=dry_run) as session, _progress() as progress:
         progress.add_task(f"checking {file}" if dry_run else f"importing {file}", total=None)
-        result = import_indicators(session, file, framework, dry_run=dry_run)
+        result = import_indicators(session, file, framework, dry_run=dry_run, fmt=fmt)
         if dry_run:
             session.rollback()
     verb = "would be" if dry_run else "were"
+    added = plural(len(result.added), "indicator")
     console.print(
-        f"{len(result.added)} indicators {verb} added, {len(result.updated)} updated, "
-        f"{len(result.unchanged)} unchanged" + (" (dry run: nothing written)" if dry_run else "")
+        f"{added} {verb if len(result.added) != 1 else verb.replace('were', 'was')} added, "
+        f"{len(result.updated):,} updated, {len(result.unchanged):,} unchanged"
+        + (" (dry run: nothing written)" if dry_run else ""),
+        highlight=False,
     )
     for code in result.added:
-        console.print(f"  + {code}")
+        console.print(f"  + {code}", highlight=False)
     for code in result.updated:
-        console.print(f"  ~ {code}")
+        console.print(f"  ~ {code}", highlight=False)

@@ -9,6 +9,7 @@ Updates go through the ORM, so the audit trail records every field's value befor
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from nigran.access.classification import Classification
+from nigran.access.guard import key_taken
 from nigran.core.problems import InvalidInput, Problem
 from nigran.core.yamldoc import LineDict, LineList
 from nigran.policy.excel import INDICATOR_COLUMNS, WIDTHS, indicator_header, indicator_row
@@ -42,7 +44,7 @@ from nigran.policy.tabular import (
     column_for,
     read_csv_rows,
     read_xlsx_sheets,
-    write_csv,
+    write_csv_stream,
 )
 from nigran.policy.validate import Validator
 
@@ -108,17 +110,32 @@ def _level(node: dict[str, Any], parent: Classification) -> Classification:
     return Classification.parse(value) if value else parent
 
 
-def export_indicators(session: Session, code: str, path: Path, fmt: str) -> int:
+INDICATOR_FORMATS = ("xlsx", "csv")
+
+
+@dataclass
+class IndicatorExport:
+    data: bytes  # the file's content
+    count: int  # indicators in it
+
+
+def export_indicators(session: Session, code: str, fmt: str) -> IndicatorExport:
+    """One row per indicator the reader may see, as the bytes of a CSV (UTF-8 with a byte-order mark, so
+    that Excel shows Urdu) or xlsx file; every text cell through :mod:`nigran.core.cells`."""
+    if fmt not in INDICATOR_FORMATS:
+        raise InvalidInput([Problem(0, f"unknown format {fmt!r} (xlsx or csv)", "format")])
     header, rows = indicator_rows(session, code)
     if fmt == "csv":
-        write_csv(path, header, rows)
-    else:
-        from openpyxl import Workbook
+        text = io.StringIO(newline="")
+        write_csv_stream(text, header, rows)
+        return IndicatorExport(text.getvalue().encode("utf-8-sig"), len(rows))
+    from openpyxl import Workbook
 
-        wb = Workbook(write_only=True)
-        add_sheet(wb, "Indicators", header, rows, WIDTHS)
-        wb.save(path)
-    return len(rows)
+    wb = Workbook(write_only=True)
+    add_sheet(wb, "Indicators", header, rows, WIDTHS)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return IndicatorExport(buffer.getvalue(), len(rows))
 
 
 # -- import ----------------------------------------------------------------------------------------
@@ -129,11 +146,19 @@ class ImportResult:
     unchanged: list[str] = field(default_factory=list)
 
 
-def read_table(path: Path) -> Table:
-    """The indicator table of a CSV file, or of a workbook's 'Indicators' sheet (else its first sheet)."""
-    if not path.exists():
-        raise InvalidInput([Problem(0, "file not found", str(path))])
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+def read_table(path: Path, fmt: str | None = None) -> Table:
+    """The indicator table of a CSV file, or of a workbook's 'Indicators' sheet (else its first sheet).
+
+    ``fmt`` (csv or xlsx) names the format; without it the file's suffix does (anything else is CSV).
+    """
+    if not path.is_file():
+        raise InvalidInput(
+            [Problem(0, "file not found" if not path.exists() else "is not a file", str(path))]
+        )
+    fmt = fmt or ("xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
+    if fmt not in INDICATOR_FORMATS:
+        raise InvalidInput([Problem(0, f"unknown format {fmt!r} (xlsx or csv)", str(path))])
+    if fmt == "csv":
         try:
             return Table(str(path), read_csv_rows(path), IMPORT_COLUMNS, targets=True)
         except UnicodeDecodeError:
@@ -182,6 +207,12 @@ class IndicatorImport:
     def problem(self, row: int, column: str, message: str) -> None:
         self.problems.append(CellProblem(row, message, self.table.label, column))
 
+    def code_hidden(self, code: str) -> bool:
+        """A new code already used in this framework by an item the reader may not see (codes are unique
+        across levels); the problem says only that the code is not available (docs/framework-format.md)."""
+        scope = {"framework_id": self.fw.id}
+        return any(key_taken(self.session, m, "code", code, scope=scope) for m in _CODED)
+
     def check(self) -> None:
         seen: dict[str, int] = {}
         for row in self.table.rows():
@@ -201,6 +232,7 @@ class IndicatorImport:
             if objective is None:
                 continue
             node = self.merge(row, current, objective)
+            row.check_percent_unit(node.get("unit"), self.problem)
             before = len(self.validator.problems)
             self.validator.indicator(node.line, node, Classification.parse(objective.classification))
             for p in self.validator.problems[before:]:
@@ -223,6 +255,9 @@ class IndicatorImport:
             return current.objective
         if code in self.other_codes:
             self.problem(row, "code", f"{code!r} is already the code of another item of {self.fw.code}")
+            return None
+        if self.code_hidden(code):
+            self.problem(row, "code", f"code {code!r} is not available in {self.fw.code}: choose another")
             return None
         if wanted is None:
             self.problem(row, "objective", f"new indicator {code} needs the code of its objective")
@@ -308,9 +343,8 @@ class IndicatorImport:
                 result = self._apply(dry_run)
             if not dry_run:
                 self.session.flush()
-        except IntegrityError:
-            message = (f"a new code in this file is already used in {code} by an indicator above "
-                       "your clearance; ask someone cleared to import it")  # fmt: skip
+        except IntegrityError:  # a race with another writer: the codes were free when checked
+            message = f"a new code in this file is not available in {code}: check again and choose another"
             raise InvalidInput([Problem(0, message, self.table.label)]) from None
         return result
 
@@ -331,6 +365,9 @@ class IndicatorImport:
             else:
                 result.unchanged.append(code)
         return result
+
+
+_CODED = (Indicator, Section, Objective, Action, Milestone)
 
 
 def _plain(node: dict[str, Any], parent: Classification) -> dict[str, Any]:
@@ -399,10 +436,10 @@ def update(ind: Indicator, node: dict[str, Any], parent: Classification, builder
 
 
 def import_indicators(
-    session: Session, path: Path, framework_code: str, *, dry_run: bool = False
+    session: Session, path: Path, framework_code: str, *, dry_run: bool = False, fmt: str | None = None
 ) -> ImportResult:
     """Check every row of ``path``; if all are valid and not ``dry_run``, apply them in this transaction."""
-    table = read_table(path)
+    table = read_table(path, fmt)
     framework = get_framework(session, framework_code)
     job = IndicatorImport(session, framework, table)
     if not table.problems:  # a header problem makes every row suspect: report it alone

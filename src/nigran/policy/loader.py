@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nigran.access.classification import Classification
+from nigran.policy import schema
 from nigran.policy.models import (
     Action,
     Entity,
@@ -30,6 +31,9 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+_CONVERT = {"str": _text, "number": float, "int": int, "bool": bool, "dict": dict}
+
+
 class FrameworkBuilder:
     """Builds ORM objects for one document; entity codes resolve through the (clearance-filtered) session."""
 
@@ -41,6 +45,22 @@ class FrameworkBuilder:
     def entity(self, code: Any) -> Entity | None:
         return None if code is None else self.entities[str(code)]
 
+    def scalars(self, node: dict[str, Any], fields: dict[str, schema.Field]) -> dict[str, Any]:
+        """Model attributes of every stored field (:mod:`schema`), converted; defaults for absent ones."""
+        aliases = {f.alias_of: f.name for f in fields.values() if f.alias_of}
+        out: dict[str, Any] = {}
+        for f in schema.stored_fields(fields):
+            value = node.get(f.name)
+            if value is None and f.name in aliases:
+                value = node.get(aliases[f.name])
+            if value is None:
+                out[f.attr] = f.default  # type: ignore[index]
+            elif f.kind == "entity":
+                out[f.attr] = self.entity(value)  # type: ignore[index]
+            else:
+                out[f.attr] = _CONVERT.get(f.kind, lambda v: v)(value)  # type: ignore[index]
+        return out
+
     def build(self, doc: dict[str, Any]) -> Framework:
         fw = doc["framework"]
         level = _level(fw, Classification.PUBLIC)
@@ -49,26 +69,19 @@ class FrameworkBuilder:
             predecessor = self.session.scalar(
                 select(Framework).where(Framework.code == str(fw["predecessor"]))
             )
+        extra = {
+            # a predecessor not (yet) in the database is kept as the file's text; one that is, only as the
+            # link, so that a reader who may not see it learns nothing of it (export shows it only if visible)
+            "predecessor_code": None if predecessor is not None else _text(fw.get("predecessor")),
+            "illustrative": fw.get("illustrative"),
+        }
         framework = Framework(
-            code=str(fw["code"]),
-            title=str(fw["title"]),
-            title_ur=_text(fw.get("title_ur")),
-            description=_text(fw.get("description")),
+            **self.scalars(fw, schema.FRAMEWORK),
             period_start=fw["period"]["start"],
             period_end=fw["period"]["end"],
-            version=int(fw.get("version") or 1),
             predecessor=predecessor,
-            owner=self.entity(fw.get("owner")),
-            source=_text(fw.get("source")),
             classification=level,
-            extra={
-                k: v
-                for k, v in {
-                    "predecessor_code": _text(fw.get("predecessor")),
-                    "illustrative": fw.get("illustrative"),
-                }.items()
-                if v is not None
-            },
+            extra={k: v for k, v in extra.items() if v is not None},
         )
         self.framework = framework
         for pos, node in enumerate(fw["sections"]):
@@ -81,13 +94,9 @@ class FrameworkBuilder:
     ) -> Section:
         level = _level(node, parent)
         section = Section(
+            **self.scalars(node, schema.SECTION),
             framework=self.framework,
             parent=parent_section,
-            code=str(node["code"]),
-            title=str(node["title"]),
-            title_ur=_text(node.get("title_ur")),
-            description=_text(node.get("description")),
-            weight=float(node.get("weight") or 1.0),
             position=pos,
             classification=level,
         )
@@ -100,12 +109,8 @@ class FrameworkBuilder:
     def objective(self, node: dict[str, Any], parent: Classification, pos: int) -> Objective:
         level = _level(node, parent)
         objective = Objective(
+            **self.scalars(node, schema.OBJECTIVE),
             framework=self.framework,
-            code=str(node["code"]),
-            title=str(node["title"]),
-            title_ur=_text(node.get("title_ur")),
-            description=_text(node.get("description")),
-            weight=float(node.get("weight") or 1.0),
             position=pos,
             classification=level,
         )
@@ -134,22 +139,12 @@ class FrameworkBuilder:
         band = node.get("band") or {}
         baseline = node.get("baseline") or {}
         indicator = Indicator(
+            **self.scalars(node, schema.INDICATOR),
             framework=self.framework,
-            code=str(node["code"]),
-            name=str(node.get("name") or node.get("title")),
-            name_ur=_text(node.get("name_ur")),
-            definition=_text(node.get("definition")),
-            unit=_text(node.get("unit")),
-            direction=str(node.get("direction") or "increase"),
             band_min=band.get("min"),
             band_max=band.get("max"),
             baseline_value=baseline.get("value"),
             baseline_date=baseline.get("date"),
-            data_source=_text(node.get("source")),
-            frequency=str(node.get("frequency") or "annual"),
-            weight=float(node.get("weight") or 1.0),
-            illustrative=bool(node.get("illustrative", False)),
-            incident_query=dict(node["incident_query"]) if node.get("incident_query") else None,
             position=pos,
             classification=level,
         )
@@ -163,33 +158,21 @@ class FrameworkBuilder:
     def action(self, node: dict[str, Any], parent: Classification, pos: int) -> Action:
         level = _level(node, parent)
         action = Action(
+            **self.scalars(node, schema.ACTION),
             framework=self.framework,
-            code=str(node["code"]),
-            title=str(node["title"]),
-            title_ur=_text(node.get("title_ur")),
-            description=_text(node.get("description")),
-            owner=self.entity(node.get("owner")),
-            due_date=node.get("due"),
-            status=str(node.get("status") or "not_started"),
-            weight=float(node.get("weight") or 1.0),
             position=pos,
             classification=level,
         )
         action.responsibilities.extend(self.responsibilities(node, level))
         for i, child in enumerate(node.get("milestones") or []):
-            m_level = _level(child, level)
+            values = self.scalars(child, schema.MILESTONE)
+            values["owner"] = values["owner"] or action.owner
             action.milestones.append(
                 Milestone(
+                    **values,
                     framework=self.framework,
-                    code=str(child["code"]),
-                    title=str(child["title"]),
-                    description=_text(child.get("description")),
-                    owner=self.entity(child.get("owner")) or action.owner,
-                    due_date=child.get("due"),
-                    status=str(child.get("status") or "not_started"),
-                    completed_on=child.get("completed_on"),
                     position=i,
-                    classification=m_level,
+                    classification=_level(child, level),
                 )
             )
         return action

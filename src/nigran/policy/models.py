@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from nigran.access.classification import Classification
 from nigran.access.guard import Classified
 from nigran.access.principal import Role
+from nigran.policy.enums import default_aggregation
 from nigran.storage.base import Base, Timestamped
 
 
@@ -142,6 +143,8 @@ class Indicator(Classified, Timestamped, Base):
     baseline_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     data_source: Mapped[str | None] = mapped_column(Text, nullable=True)
     frequency: Mapped[str] = mapped_column(String(12), default="annual")
+    #: flow | stock | rate (:class:`~nigran.policy.enums.Aggregation`); empty: derived from the unit
+    aggregation: Mapped[str | None] = mapped_column(String(8), nullable=True)
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
     #: For indicators computed from the incident database: a query definition (see docs/incidents.md).
@@ -156,6 +159,11 @@ class Indicator(Classified, Timestamped, Base):
     responsibilities: Mapped[list[Responsibility]] = relationship(
         back_populates="indicator", cascade="all, delete-orphan", order_by="Responsibility.id"
     )
+
+    @property
+    def aggregation_rule(self) -> str:
+        """The stated aggregation, else the one its unit implies (``default_aggregation``)."""
+        return self.aggregation or default_aggregation(self.unit).value
 
     def classification_floor(self) -> Classification:
         return _level(self.objective)

@@ -6,6 +6,7 @@ anywhere rolls back everything, and every read is filtered by the principal's cl
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,9 +15,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from nigran.access.guard import key_taken
+from nigran.core import jsonout
 from nigran.core.errors import NotFound
 from nigran.core.problems import InvalidInput, Problem
-from nigran.core.yamldoc import YamlSyntaxError, load_yaml
+from nigran.core.yamldoc import MAX_DOCUMENT_BYTES, YamlSyntaxError, dump_yaml, load_yaml
 from nigran.policy.export import framework_to_dict
 from nigran.policy.loader import FrameworkBuilder
 from nigran.policy.models import (
@@ -31,13 +34,21 @@ from nigran.policy.models import (
 )
 from nigran.policy.validate import validate_document
 
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
 
 def known_entity_codes(session: Session | None) -> set[str]:
-    """Entity codes a framework may refer to: the database's, or the bundled list on an empty database."""
-    from nigran.reference import bundled_entity_codes
+    """Entity codes a framework may refer to: those in the database that the reader may see.
 
-    codes: set[str] = set(session.scalars(select(Entity.code))) if session is not None else set()
-    return codes or bundled_entity_codes()
+    Without a database (``session=None``, a pure file check) the bundled list stands in. With one, only its
+    own entities count, so that a framework naming entities this database lacks gets a problem for each,
+    with its line, rather than a failed foreign key when it is written.
+    """
+    if session is None:
+        from nigran.reference import bundled_entity_codes
+
+        return bundled_entity_codes()
+    return set(session.scalars(select(Entity.code)))
 
 
 def read_document(path: Path) -> tuple[Any, list[Problem]]:
@@ -45,22 +56,57 @@ def read_document(path: Path) -> tuple[Any, list[Problem]]:
     name = str(path)
     if not path.exists():
         return None, [Problem(0, "file not found", name)]
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if not path.is_file():
+        return None, [Problem(0, "is not a file", name)]
+    if path.suffix.lower() in XLSX_SUFFIXES:
         from nigran.policy.excel import workbook_to_document
 
         return workbook_to_document(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(1, f"not UTF-8 text: {exc.reason}", name)]
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            return None, [Problem(1, f"file too large (limit {MAX_DOCUMENT_BYTES:,} bytes)", name)]
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(0, f"cannot read the file: {exc.strerror}", name)]
+    return parse_document(data, name)
+
+
+def parse_document(data: bytes, name: str = "<document>") -> tuple[Any, list[Problem]]:
+    """A YAML or JSON framework from bytes (JSON is YAML, so one reader serves both with line numbers)."""
     try:
-        return load_yaml(text), []  # JSON is YAML, so one reader serves both with line numbers
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [Problem(line, f"not UTF-8 text: {exc.reason}", name)]
+    try:
+        return load_yaml(text), []
     except YamlSyntaxError as exc:
         return None, [Problem(exc.line, exc.message, name)]
 
 
+def _code_line(doc: Any) -> int:
+    fw = doc["framework"]
+    return fw.line_of("code") if hasattr(fw, "line_of") else 1
+
+
+def code_problem(session: Session, doc: Any, filename: str) -> Problem | None:
+    """The framework's code may not be in use, by a framework the reader sees or one they may not see.
+
+    For a hidden one the message says only that the code is not available: codes are unique across every
+    level, so the refusal itself cannot be avoided, but it names nothing else (docs/framework-format.md).
+    Codes are compared without regard to case, as the command line finds them.
+    """
+    code = str(doc["framework"]["code"])
+    visible = _find_framework(session, code)
+    if visible is not None:
+        return Problem(_code_line(doc), f"framework {visible.code} is already loaded", filename)
+    if key_taken(session, Framework, "code", code):
+        return Problem(_code_line(doc), f"framework code {code} is not available: choose another", filename)
+    return None
+
+
 def validate_path(path: Path, session: Session | None) -> tuple[Any, list[Problem]]:
-    if path.suffix.lower() in (".xlsx", ".xlsm") and path.exists():
+    if path.suffix.lower() in XLSX_SUFFIXES and path.is_file():
         from nigran.policy.excel import validate_workbook
 
         doc, problems = validate_workbook(path, known_entity_codes(session))
@@ -69,10 +115,8 @@ def validate_path(path: Path, session: Session | None) -> tuple[Any, list[Proble
         if not problems:
             problems = validate_document(doc, str(path), known_entity_codes(session))
     if not problems and session is not None:
-        code = str(doc["framework"]["code"])
-        if session.scalar(select(Framework.id).where(Framework.code == code)) is not None:
-            line = doc["framework"].line_of("code") if hasattr(doc["framework"], "line_of") else 1
-            problems = [Problem(line, f"framework {code} is already loaded", str(path))]
+        clash = code_problem(session, doc, str(path))
+        problems = [clash] if clash else []
     return doc, problems
 
 
@@ -82,9 +126,9 @@ def load_document(
     problems = [] if validated else validate_document(doc, filename, known_entity_codes(session))
     if problems:
         raise InvalidInput(problems)
-    code = str(doc["framework"]["code"])
-    if session.scalar(select(Framework.id).where(Framework.code == code)) is not None:
-        raise InvalidInput([Problem(1, f"framework {code} is already loaded", filename)])
+    clash = code_problem(session, doc, filename)
+    if clash is not None:
+        raise InvalidInput([clash])
     framework = FrameworkBuilder(session).build(doc)
     session.flush()
     return framework
@@ -97,8 +141,18 @@ def load_path(session: Session, path: Path) -> Framework:
     return load_document(session, doc, str(path), validated=True)
 
 
+def _find_framework(session: Session, code: str) -> Framework | None:
+    """The visible framework with this code: exactly, else the one that matches without regard to case."""
+    code = code.strip()
+    exact = session.scalar(select(Framework).where(Framework.code == code))
+    if exact is not None:
+        return exact
+    found = list(session.scalars(select(Framework).where(func.lower(Framework.code) == code.lower())))
+    return found[0] if len(found) == 1 else None
+
+
 def get_framework(session: Session, code: str) -> Framework:
-    framework = session.scalar(select(Framework).where(Framework.code == code))
+    framework = _find_framework(session, code)
     if framework is None:
         raise NotFound(f"no framework {code!r}")
     return framework
@@ -145,7 +199,7 @@ def export_document(session: Session, code: str) -> dict[str, Any]:
     """Loads the whole tree in a fixed number of queries (one per level), then converts it."""
     framework = session.scalar(
         select(Framework)
-        .where(Framework.code == code)
+        .where(Framework.id == get_framework(session, code).id)
         .options(
             selectinload(Framework.sections).selectinload(Section.subsections),
             selectinload(Framework.sections)
@@ -193,7 +247,49 @@ def derive(
 
 
 def entity_by_code(session: Session, code: str) -> Entity:
+    """The visible entity with this code, exactly or without regard to case (``moi`` finds ``MOI``)."""
+    code = code.strip()
     entity = session.scalar(select(Entity).where(Entity.code == code))
+    if entity is None:
+        found = list(session.scalars(select(Entity).where(func.lower(Entity.code) == code.lower())))
+        entity = found[0] if len(found) == 1 else None
     if entity is None:
         raise NotFound(f"no entity {code!r}")
     return entity
+
+
+#: the formats a file's suffix names
+SUFFIX_FORMATS = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".csv": "csv",
+}
+FRAMEWORK_FORMATS = ("yaml", "json", "xlsx")
+
+
+def format_from_suffix(path: Path | None) -> str | None:
+    """The format a file name says it holds (``nsp.xlsx`` → ``xlsx``), or ``None`` if it says none."""
+    return SUFFIX_FORMATS.get(path.suffix.lower()) if path is not None else None
+
+
+def export_framework(session: Session, code: str, fmt: str) -> bytes:
+    """The framework as the reader may see it, as a file's bytes: YAML, JSON (never NaN) or an xlsx workbook.
+
+    Every front end writes these bytes where it likes; formula-like text in the workbook is neutralised by
+    the one rule of :mod:`nigran.core.cells`.
+    """
+    if fmt not in FRAMEWORK_FORMATS:
+        raise InvalidInput([Problem(0, f"unknown format {fmt!r} (yaml, json or xlsx)", "format")])
+    doc = export_document(session, code)
+    if fmt == "yaml":
+        return dump_yaml(doc).encode("utf-8")
+    if fmt == "json":
+        return (jsonout.dumps(doc, indent=2) + "\n").encode("utf-8")
+    from nigran.policy.excel import document_to_workbook
+
+    buffer = io.BytesIO()
+    document_to_workbook(doc).save(buffer)
+    return buffer.getvalue()

@@ -10,17 +10,33 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from nigran.access.classification import Classification
+from nigran.core import cells
+from nigran.core.numbers import PLAUSIBLE_LIMIT, NumberError, parse_number
 from nigran.core.problems import Problem
 
 TARGET_RE = re.compile(r"^(?:target_)?(\d{4})$")
-FORMULA_START = ("=", "+", "-", "@")
+INT_LIMIT = 2**31 - 1  # the database's INTEGER
+#: columns where a value in Excel's percent format is read as the percentage it shows (0.87 shown as 87%)
+PERCENT_COLUMNS = frozenset({"baseline_value", "band_min", "band_max"})
+
+
+class PercentCell(float):
+    """A number that Excel shows in percent format: stored 0.87, shown 87%."""
+
+    def shown(self) -> float:
+        return round(float(self) * 100, 9)
+
+
+def is_percent_unit(unit: Any) -> bool:
+    text = str(unit or "").strip().lower()
+    return "%" in text or text.startswith("percent") or text.startswith("per cent")
 
 
 @dataclass(frozen=True)
@@ -82,8 +98,7 @@ def parse_cell(kind: str, value: Any) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if kind == "str":
-        text = _text(value)
-        return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_START else text
+        return cells.unguard(_text(value))
     if kind == "code":
         return _text(value).strip()
     if kind in ("number", "int"):
@@ -111,20 +126,22 @@ def parse_cell(kind: str, value: Any) -> Any:
 
 
 def _number(value: Any, kind: str) -> int | float:
-    if isinstance(value, bool):
-        raise CellError(f"expected a number, got {value!r}")
-    if isinstance(value, str):
-        try:
-            value = float(value.strip().replace(",", ""))
-        except ValueError:
-            raise CellError(f"expected a number, got {value!r}") from None
-    if not isinstance(value, int | float) or value != value:
-        raise CellError(f"expected a number, got {value!r}")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if kind == "int" and not isinstance(value, int):
+    """A finite, plausible number (:mod:`nigran.core.numbers`): ``1,450`` is thousands, ``1,45`` refused."""
+    if isinstance(value, PercentCell):
+        raise CellError(
+            f"is in Excel's percent format ({value.shown():g}%); type the plain number without the % format"
+        )
+    if isinstance(value, datetime | date):
+        raise CellError(f"expected a number, got the date {value.isoformat()}")
+    try:
+        number = parse_number(value, limit=INT_LIMIT if kind == "int" else PLAUSIBLE_LIMIT)
+    except NumberError as exc:
+        raise CellError(str(exc)) from None
+    if number.is_integer():
+        return int(number)
+    if kind == "int":
         raise CellError(f"expected a whole number, got {value!r}")
-    return value
+    return number
 
 
 def _date(value: Any) -> date:
@@ -134,11 +151,11 @@ def _date(value: Any) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         try:
             return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+        except ValueError as exc:
+            raise CellError(f"invalid date {value.strip()!r}: {exc}") from None
     raise CellError(f"expected a date YYYY-MM-DD, got {value!r}")
 
 
@@ -180,11 +197,10 @@ def target_year(header: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def guard_text(value: Any, *, for_csv: bool) -> Any:
-    """Text that starts like a formula is marked so that no spreadsheet runs it; reading undoes the mark."""
-    if for_csv and isinstance(value, str) and value[:1] in FORMULA_START:
-        return "'" + value
-    return value
+def guard_text(value: Any, *, for_csv: bool = True) -> Any:
+    """Text that starts like a formula is marked so that no spreadsheet runs it (the one rule of
+    :mod:`nigran.core.cells`, for CSV and xlsx alike); reading undoes the mark with ``cells.unguard``."""
+    return cells.neutralise(value)
 
 
 _QUOTED = re.compile(r"'([a-z_]+)'")
@@ -219,6 +235,19 @@ class Row:
     number: int
     values: dict[str, Any]  # parsed, only for columns present in the header; None for empty cells
     targets: dict[int, Any]  # year -> parsed value (None when the cell is empty)
+    #: value columns that were in Excel's percent format and were read as the percentage shown
+    percent: set[str] = field(default_factory=set)
+
+    def check_percent_unit(self, unit: Any, problem: Callable[[int, str, str], None]) -> None:
+        """A value shown as 87% was read as 87: right only if the indicator's unit is a percentage."""
+        if self.percent and not is_percent_unit(unit):
+            for column in sorted(self.percent):
+                problem(
+                    self.number,
+                    column,
+                    f"is in Excel's percent format but the unit is {unit!r}, not a percentage: "
+                    "type the plain number without the % format",
+                )
 
 
 class Table:
@@ -274,12 +303,16 @@ class Table:
                 continue
             values: dict[str, Any] = {}
             targets: dict[int, Any] = {}
+            percent: set[str] = set()
             for name, index in self.positions.items():
                 cell = raw[index - 1] if index <= len(raw) else None
                 year = target_year(name) if name not in self.spec else None
                 kind = "number" if year is not None else self.spec[name].kind if name in self.spec else None
                 if kind is None:
                     continue
+                if isinstance(cell, PercentCell) and (year is not None or name in PERCENT_COLUMNS):
+                    cell = cell.shown()
+                    percent.add(name)
                 try:
                     value = parse_cell(kind, cell)
                 except CellError as exc:
@@ -289,7 +322,7 @@ class Table:
                     targets[year] = value
                 else:
                     values[name] = value
-            yield Row(number, values, targets)
+            yield Row(number, values, targets, percent)
 
 
 def read_xlsx_sheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -298,9 +331,18 @@ def read_xlsx_sheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
-        return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+        return {ws.title: [tuple(_cell_value(c) for c in r) for r in ws.iter_rows()] for ws in wb.worksheets}
     finally:
         wb.close()
+
+
+def _cell_value(cell: Any) -> Any:
+    """The cell's value; a number in percent format is marked, so that 87% is never silently 0.87."""
+    value = getattr(cell, "value", None)
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and "%" in (getattr(cell, "number_format", None) or ""):
+        return PercentCell(value)
+    return value
 
 
 def read_csv_rows(path: Path) -> list[tuple[Any, ...]]:
@@ -311,10 +353,15 @@ def read_csv_rows(path: Path) -> list[tuple[Any, ...]]:
 def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     """UTF-8 with a byte-order mark, so Excel shows Urdu text correctly when it opens the file."""
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow(["" if v is None else _csv_value(v) for v in row])
+        write_csv_stream(fh, header, rows)
+
+
+def write_csv_stream(fh: Any, header: list[str], rows: list[list[Any]]) -> None:
+    """Every cell through :func:`nigran.core.cells.csv_writer`, the one formula-injection rule."""
+    writer = cells.csv_writer(fh)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else _csv_value(v) for v in row])
 
 
 def _csv_value(value: Any) -> Any:
@@ -324,7 +371,7 @@ def _csv_value(value: Any) -> Any:
         return "TRUE" if value else "FALSE"
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
-    return guard_text(value, for_csv=True)
+    return value
 
 
 def add_sheet(wb: Any, title: str, header: list[str], rows: list[list[Any]], widths: dict[str, int]) -> None:
@@ -352,9 +399,9 @@ def add_sheet(wb: Any, title: str, header: list[str], rows: list[list[Any]], wid
                 value = json.dumps(value, ensure_ascii=False)
             if isinstance(value, str):  # xlsx cannot store control characters: mark where they were
                 value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-            if isinstance(value, str) and value[:1] == "=":
-                cell = WriteOnlyCell(ws, value)
-                cell.data_type = "s"  # stored as text: a title starting with '=' must not become a formula
+            if isinstance(value, str):
+                cell = WriteOnlyCell(ws)
+                cells.set_text_cell(cell, value)  # a string cell, never a formula; '=…' marked as CSV is
                 out.append(cell)
             elif isinstance(value, date):
                 cell = WriteOnlyCell(ws, value)

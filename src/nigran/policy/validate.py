@@ -11,10 +11,11 @@ from datetime import date
 from typing import Any
 
 from nigran.access.classification import Classification
+from nigran.core.numbers import PLAUSIBLE_LIMIT, NumberError, finite
 from nigran.core.problems import Problem
 from nigran.core.yamldoc import LineDict, LineList
 from nigran.policy import schema
-from nigran.policy.enums import ActionStatus, Direction, Frequency, ResponsibilityRole
+from nigran.policy.enums import ActionStatus, Aggregation, Direction, Frequency, ResponsibilityRole
 
 KIND_NAMES = {
     id(schema.SECTION): "section",
@@ -23,6 +24,24 @@ KIND_NAMES = {
     id(schema.ACTION): "action",
     id(schema.MILESTONE): "milestone",
 }
+
+
+INT_LIMIT = 2**31 - 1  # the database's INTEGER
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else text[:20] + "…"
+
+
+def _date_reason(value: Any) -> str:
+    """Why a text that looks like a date is not one (``2025-02-30``: day is out of range for month)."""
+    if isinstance(value, str) and len(value.strip()) == 10 and value.strip()[4:5] == "-":
+        try:
+            date.fromisoformat(value.strip())
+        except ValueError as exc:
+            return f" ({exc})"
+    return ""
 
 
 def _line(node: Any, key: str | None = None, default: int = 1) -> int:
@@ -61,6 +80,7 @@ class Validator:
         value, line = node[name], _line(node, name)
         ok = {
             "str": lambda v: isinstance(v, str | int | float) and not isinstance(v, bool),
+            "entity": lambda v: isinstance(v, str | int) and not isinstance(v, bool),
             "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
             "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
             "bool": lambda v: isinstance(v, bool),
@@ -69,10 +89,39 @@ class Validator:
             "dict": lambda v: isinstance(v, dict),
         }.get(field.kind)
         if ok is not None and not ok(value):
-            expected = {"date": "a date YYYY-MM-DD", "list": "a list", "dict": "a mapping"}.get(
-                field.kind, f"a {field.kind}"
-            )
-            self.add(line, f"{label}: {name!r} must be {expected}, got {value!r}")
+            expected = {
+                "date": "a date YYYY-MM-DD",
+                "list": "a list",
+                "dict": "a mapping",
+                "int": "a whole number",
+                "bool": "true or false",
+                "str": "text",
+                "entity": "an entity code",
+            }.get(field.kind, f"a {field.kind}")
+            self.add(line, f"{label}: {name!r} must be {expected}{_date_reason(value)}, got {value!r}")
+        elif field.kind in ("int", "number"):
+            limit = INT_LIMIT if field.kind == "int" else None
+            if (
+                self.check_number(value, line, label, repr(name), limit=limit)
+                and name == "weight"
+                and value <= 0
+            ):
+                self.add(line, f"{label}: weight must be more than 0 (leave it out for 1), got {value!r}")
+
+    def check_number(
+        self, value: Any, line: int, label: str, what: str, *, limit: float | None = None
+    ) -> bool:
+        """A number that is finite and plausible (:mod:`nigran.core.numbers`); else a problem on its line."""
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            self.add(line, f"{label}: {what} must be a number, got {value!r}")
+            return False
+        try:
+            finite(value, limit=limit or PLAUSIBLE_LIMIT)
+        except (NumberError, OverflowError):
+            bound = limit or PLAUSIBLE_LIMIT
+            self.add(line, f"{label}: {what} {_shown(value)} is not a finite number within ±{bound:g}")
+            return False
+        return True
 
     def check_code(self, node: dict[str, Any], label: str) -> str | None:
         code = node.get("code")
@@ -233,6 +282,7 @@ class Validator:
             self.add(_line(node), f"{label}: 'name' is required")
         self.check_enum(node, "direction", Direction, label)
         self.check_enum(node, "frequency", Frequency, label)
+        self.check_enum(node, "aggregation", Aggregation, label)
         self.check_responsible(node, label)
         direction = str(node.get("direction") or "increase")
         band = node.get("band")
@@ -242,7 +292,11 @@ class Validator:
                     _line(node, "direction"), f"{label}: direction 'maintain' needs band: {{min: …, max: …}}"
                 )
             elif (
-                not all(isinstance(band[k], int | float) for k in ("min", "max")) or band["min"] > band["max"]
+                all(
+                    self.check_number(band[k], _line(node, "band"), label, f"band {k}")
+                    for k in ("min", "max")
+                )
+                and band["min"] > band["max"]
             ):
                 self.add(_line(node, "band"), f"{label}: band needs numbers with min <= max")
         elif band is not None:
@@ -253,10 +307,10 @@ class Validator:
             if not isinstance(baseline, dict) or set(baseline) - {"value", "date"} or "value" not in baseline:
                 self.add(bl_line, f"{label}: baseline must be {{value: number, date: YYYY-MM-DD}}")
             else:
-                if not isinstance(baseline["value"], int | float) or isinstance(baseline["value"], bool):
-                    self.add(bl_line, f"{label}: baseline value must be a number, got {baseline['value']!r}")
+                self.check_number(baseline["value"], bl_line, label, "baseline value")
                 if baseline.get("date") is not None and not isinstance(baseline["date"], date):
-                    self.add(bl_line, f"{label}: baseline date must be a date YYYY-MM-DD")
+                    reason = _date_reason(baseline["date"])
+                    self.add(bl_line, f"{label}: baseline date must be a date YYYY-MM-DD{reason}")
         targets = node.get("targets")
         if targets is not None:
             t_line = _line(node, "targets")
@@ -270,8 +324,7 @@ class Validator:
                     if not isinstance(year, int) or not 1900 <= year <= 2200:
                         self.add(y_line, f"{label}: target year {year!r} is not a year")
                         continue
-                    if not isinstance(value, int | float) or isinstance(value, bool):
-                        self.add(y_line, f"{label}: target for {year} must be a number, got {value!r}")
+                    self.check_number(value, y_line, label, f"target for {year}")
                     if self.period and not self.period[0].year <= year <= self.period[1].year:
                         self.add(
                             y_line,

@@ -7,6 +7,7 @@ so the chart reads in black and white and to a screen reader (``<title>`` elemen
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from html import escape
 
@@ -28,9 +29,31 @@ TEXT_ON = {
 }
 FONT = 'font-family="Noto Sans, DejaVu Sans, sans-serif"'
 
+#: A generous average advance of a 9 px Noto Sans character, so a label measured with it fits its column.
+CHAR_PX = 5.6
+LINE_PX = 10
 
-def _label(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+def label_lines(text: str, width_px: float, max_lines: int = 2) -> list[str]:
+    """``text`` wrapped to lines that fit ``width_px``; only the last line is shortened (with "…") if the
+    whole does not fit, so a label is never cut at the chart's left edge."""
+    limit = max(8, int(width_px / CHAR_PX))
+    lines = textwrap.wrap(text, limit) or [""]
+    if len(lines) > max_lines:
+        rest = " ".join(lines[max_lines - 1 :])
+        lines = [*lines[: max_lines - 1], rest[: limit - 1].rstrip() + "…"]
+    return lines
+
+
+def _label_svg(text: str, x: float, y_mid: float, width_px: float) -> str:
+    """Right-aligned label, vertically centred on ``y_mid``, one ``<tspan>`` per line."""
+    lines = label_lines(text, width_px)
+    first = y_mid + 3 - (len(lines) - 1) * LINE_PX / 2
+    spans = "".join(
+        f'<tspan x="{x:.0f}" y="{first + n * LINE_PX:.1f}">{escape(line)}</tspan>'
+        for n, line in enumerate(lines)
+    )
+    return f'<text font-size="9" text-anchor="end" {FONT}><title>{escape(text)}</title>{spans}</text>'
 
 
 def legend(y: float, width: float) -> str:
@@ -53,8 +76,11 @@ def status_bars(
     title: str = "Status of objectives",
 ) -> str:
     """One stacked horizontal bar per row (e.g. per section): how many objectives stand in each band."""
-    bar_h, gap, top = 16, 7, 4
-    height = top + len(rows) * (bar_h + gap) + 24
+    bar_h, top = 16, 4
+    step = max(
+        bar_h + 7, max((len(label_lines(r[0], label_width - 8)) for r in rows), default=1) * LINE_PX + 6
+    )
+    height = top + len(rows) * step + 24
     plot = width - label_width - 40
     biggest = max((sum(c.values()) for _, c in rows), default=0) or 1
     out = [
@@ -62,11 +88,8 @@ def status_bars(
         f'viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>'
     ]
     for n, (label, counts) in enumerate(rows):
-        y = top + n * (bar_h + gap)
-        out.append(
-            f'<text x="{label_width - 6}" y="{y + 12}" font-size="9" text-anchor="end" {FONT}>'
-            f"{escape(_label(label, 44))}</text>"
-        )
+        y = top + n * step
+        out.append(_label_svg(label, label_width - 6, y + bar_h / 2, label_width - 8))
         x = float(label_width)
         for key in STATUSES:
             value = counts.get(key, 0)
@@ -126,19 +149,21 @@ def score_bars(
     title: str = "Scores",
 ) -> str:
     """Horizontal bars of scores 0–100%; a row without data says so instead of drawing a zero."""
-    bar_h, gap = 12, 6
-    height = len(rows) * (bar_h + gap) + 6
+    bar_h = 12
+    step = max(
+        bar_h + 6, max((len(label_lines(r[0], label_width - 8)) for r in rows), default=1) * LINE_PX + 4
+    )
+    height = len(rows) * step + 6
     plot = width - label_width - 50
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>'
     ]
     for n, (label, value) in enumerate(rows):
-        y = 2 + n * (bar_h + gap)
+        y = 2 + n * step
         out.append(
-            f'<text x="{label_width - 6}" y="{y + 10}" font-size="9" text-anchor="end" {FONT}>'
-            f"{escape(_label(label, 44))}</text>"
-            f'<rect x="{label_width}" y="{y}" width="{plot}" height="{bar_h}" fill="#f1f1f1"/>'
+            _label_svg(label, label_width - 6, y + bar_h / 2, label_width - 8)
+            + f'<rect x="{label_width}" y="{y}" width="{plot}" height="{bar_h}" fill="#f1f1f1"/>'
         )
         if value is None:
             out.append(

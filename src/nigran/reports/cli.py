@@ -1,4 +1,9 @@
-"""``nigran report …``: the annual review, public and classified editions, as a document or as tables."""
+"""``nigran report …``: the annual review, public and classified editions, as a document or as tables.
+
+A thin adapter: it parses options, asks :mod:`nigran.reports.service` for the rendered report and writes
+it through :mod:`nigran.core.outputs` (no overwrite without ``--force``, never the database, never
+through a symbolic link).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from nigran.access.principal import Principal
-from nigran.cli_support import STATE, console, fail, principal, reporting_errors
+from nigran.cli_support import STATE, console, fail, principal
+from nigran.reports.service import ReportFormat
 
 app = typer.Typer(
     help="Reports for the National Security Committee: the annual review, public and classified editions.\n\n"
@@ -19,22 +25,18 @@ app = typer.Typer(
 )
 
 
-class Format(StrEnum):
-    HTML = "html"
-    PDF = "pdf"
-    CSV = "csv"
-    JSON = "json"
-    XLSX = "xlsx"
-
-
 class EditionOption(StrEnum):
     PUBLIC = "public"
     CLASSIFIED = "classified"
 
 
 def _acting() -> Principal:
-    with STATE.db.session(Principal.system()) as lookup:
+    with STATE.db.session(Principal.system(), readonly=True) as lookup:
         return principal(lookup)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 @app.command("annual")
@@ -47,15 +49,18 @@ def annual(
         "-e",
         help="public: computed as the public reader, whoever you are; classified: needs SECRET clearance",
     ),
-    fmt: Format = typer.Option(
-        Format.HTML, "--format", help="html | pdf (the document); csv | json | xlsx (its tables)"
+    fmt: ReportFormat = typer.Option(
+        ReportFormat.HTML,
+        "--format",
+        help="html | pdf (the document); csv (a zip of one CSV per table) | json | xlsx (its tables)",
     ),
     output: Path | None = typer.Option(
         None,
         "--output",
         "-o",
-        help="Output file (a folder for csv); default FRAMEWORK-YEAR-EDITION.EXT in the current folder",
+        help="Output file; default FRAMEWORK-YEAR-EDITION.EXT in the current folder",
     ),
+    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists"),
     today: str | None = typer.Option(
         None, "--today", help="Generate as if today were this date (YYYY-MM-DD)"
     ),
@@ -64,51 +69,47 @@ def annual(
 
     Example: nigran --as reviewer report annual -f NSP-2022 -y 2025 --edition classified --format pdf
     """
-    from nigran.reports import export
+    from nigran.core.errors import AccessDenied
+    from nigran.core.outputs import check_target, write_bytes
     from nigran.reports.data import YearOutsidePeriod
     from nigran.reports.model import Edition
-    from nigran.reports.render import render_html, render_pdf
-    from nigran.reports.service import annual_report
+    from nigran.reports.service import edition_principal, file_name, render_annual
 
     try:
         day = datetime.strptime(today, "%Y-%m-%d").date() if today else date.today()
     except ValueError:
         fail(f"--today: {today!r} is not a date (YYYY-MM-DD)", 2)
-    if not 1900 < year < 2200:
-        fail(f"--year: {year} is not a plausible review year", 2)
-    suffix = "" if fmt is Format.CSV else f".{fmt.value}"
-    target = output or Path(f"{framework}-{year}-{edition.value}{suffix}")
-    with (
-        reporting_errors(),
-        Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress,
-    ):
-        task = progress.add_task("gathering figures", total=None)
+    chosen = Edition(edition.value)
+    target = output or Path(file_name(framework, year, chosen, fmt))
+    acting = _acting()
+    if chosen is Edition.CLASSIFIED:
         try:
-            report = annual_report(STATE.db, _acting(), framework, year, Edition(edition.value), today=day)
+            edition_principal(chosen, acting)
+        except AccessDenied as exc:
+            fail(
+                f"access denied: {exc.message} "
+                "(ask for --edition public, or act as a SECRET-cleared user with --as)",
+                3,
+            )
+    check_target(target, force=force)  # fail before the work, not after it
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        progress.add_task(f"gathering figures and writing {fmt.value}", total=None)
+        try:
+            rendered = render_annual(STATE.db, acting, framework, year, chosen, fmt, today=day)
         except YearOutsidePeriod as exc:
             progress.stop()
-            fail(str(exc), 2)
-        progress.update(task, description=f"writing {fmt.value}")
-        if fmt is Format.CSV:
-            export.write_csv(report, target)
-        elif fmt is Format.JSON:
-            target.write_text(export.to_json(report), encoding="utf-8")
-        elif fmt is Format.XLSX:
-            export.write_xlsx(report, target)
-        else:
-            html = render_html(report)
-            if fmt is Format.HTML:
-                target.write_text(html, encoding="utf-8")
-            else:
-                progress.update(task, description="typesetting PDF")
-                target.write_bytes(render_pdf(html))
+            fail(f"--year: {exc.message}", 2)
+    write_bytes(target, rendered.content, force=force)
+    report = rendered.report
+    reader = "the public reader" if report.edition is Edition.PUBLIC else report.reader
     console.print(
         f"wrote {target} ({report.edition.value} edition, marking {report.marking.name}, "
-        f"{report.headline.objectives_total} objectives, as seen by {report.reader})"
+        f"{_plural(report.headline.objectives_total, 'objective')}, as seen by {reader})",
+        highlight=False,
     )

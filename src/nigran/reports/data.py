@@ -13,10 +13,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nigran.access.classification import Classification
+from nigran.core.problems import InvalidInput, Problem
 from nigran.monitoring.scoring import FrameworkScore, IndicatorScore, MilestoneScore, score_framework
 from nigran.policy.models import Entity, Framework, Indicator, Milestone
 from nigran.policy.service import get_framework
@@ -33,14 +34,21 @@ from nigran.reports.model import (
     empty_counts,
 )
 
-SOURCE = "verified submissions, scored as docs/methodology.md describes"
-OPEN_OBLIGATION = ("open", "draft", "returned")
+#: Where the figures come from, cited as a document (the methodology annex summarises it), never as a file of
+#: the code repository: the committee reads a paper, not a source tree.
+SOURCE = (
+    "verified submissions, scored by the Nigran monitoring methodology (summarised in the methodology annex)"
+)
 
 Leaf = IndicatorScore | MilestoneScore
 
 
-class YearOutsidePeriod(ValueError):
+class YearOutsidePeriod(InvalidInput):
     """The review year is not a year of the framework's period: there is nothing to review."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([Problem(0, message, "year")])
+        self.args = (message,)
 
 
 def _level(name: str) -> Classification:
@@ -52,8 +60,27 @@ def _share(flags: Iterable[bool | None]) -> float | None:
     return sum(known) / len(known) if known else None
 
 
-def headline(fs: FrameworkScore, overdue: int, returned: int) -> Headline:
+def milestones_due(fs: FrameworkScore, year: int, as_of: date) -> list[MilestoneScore]:
+    """Milestones due in the review year by ``as_of``; cancelled ones are not owed."""
+    return [
+        m
+        for m in fs.milestones()
+        if m.due_date is not None
+        and m.due_date.year == year
+        and m.due_date <= as_of
+        and m.reason != "cancelled"
+    ]
+
+
+def milestones_completed(due: list[MilestoneScore]) -> int:
+    """Due milestones whose latest verified update says completed. Updates come per reporting period, so
+    whether a completion beat its due date inside the period is not known and not claimed."""
+    return sum(1 for m in due if m.reported_status == "completed")
+
+
+def headline(fs: FrameworkScore, overdue: int, returned: int, due: list[MilestoneScore]) -> Headline:
     counts = {level: fs.status_counts(level) for level in ("objective", "indicator", "milestone")}
+    judged = [ob.on_time for ob in fs.obligations if ob.on_time is not None]
     return Headline(
         objectives_total=sum(counts["objective"].values()),
         objective_counts=counts["objective"],
@@ -66,6 +93,10 @@ def headline(fs: FrameworkScore, overdue: int, returned: int) -> Headline:
         timeliness=fs.timeliness,
         overdue=overdue,
         returned=returned,
+        reports_on_time=sum(judged),
+        reports_judged=len(judged),
+        milestones_due=len(due),
+        milestones_completed=milestones_completed(due),
     )
 
 
@@ -108,8 +139,27 @@ def sections(fs: FrameworkScore) -> list[SectionRow]:
     return rows
 
 
-def overdue_milestones(fs: FrameworkScore, as_of: date) -> list[OverdueRow]:
-    """Milestones past their due date with no verified completion by ``as_of``."""
+def completed_by(session: Session, fw: Framework, day: date) -> set[int]:
+    """Milestones with a verified "completed" update verified by ``day``, for any period: a milestone due
+    in the review year and completed after it is late, but no longer overdue."""
+    from nigran.monitoring.models import Submission
+
+    rows = session.execute(
+        select(Submission.milestone_id, Submission.verified_at).where(
+            Submission.framework_id == fw.id,
+            Submission.milestone_id.is_not(None),
+            Submission.state == "verified",
+            Submission.milestone_status == "completed",
+        )
+    ).all()
+    return {mid for mid, at in rows if at is None or at.date() <= day}
+
+
+def overdue_milestones(
+    fs: FrameworkScore, due_before: date, counted_to: date, completed: set[int] | frozenset[int] = frozenset()
+) -> list[OverdueRow]:
+    """Milestones due before ``due_before`` without a verified completion (in the scored status, or in
+    ``completed``), late by days to ``counted_to``."""
     return [
         OverdueRow(
             m.code,
@@ -117,27 +167,36 @@ def overdue_milestones(fs: FrameworkScore, as_of: date) -> list[OverdueRow]:
             "milestone",
             ", ".join(m.lead_entities) or "—",
             m.due_date,
-            (as_of - m.due_date).days,
+            (counted_to - m.due_date).days,
             m.status,
             _level(m.classification),
         )
         for m in fs.milestones()
         if m.due_date is not None
-        and m.due_date < as_of
+        and m.due_date < due_before
         and m.reported_status not in ("completed", "cancelled")
         and m.reason != "cancelled"
+        and m.item_id not in completed
     ]
 
 
 def overdue_reports(
-    session: Session, fw: Framework, year: int, today: date, fs: FrameworkScore, entity_codes: dict[int, str]
+    session: Session, fw: Framework, year: int, day: date, fs: FrameworkScore, entity_codes: dict[int, str]
 ) -> list[OverdueRow]:
-    """Reports owed in the year's cycles (quarters and the year) still missing, draft or returned after the
-    deadline. An obligation of an entity the reader may not see is left out rather than shown unnamed."""
-    from nigran.monitoring.models import Obligation, ReportingCycle
+    """Reports owed in the year's cycles (quarters and the year) whose deadline passed before ``day`` and
+    that had not been submitted by ``day``, late by days to ``day`` — the same reference date as the
+    milestones, so that every "days overdue" in the report means the same thing. An obligation of an entity
+    the reader may not see is left out rather than shown unnamed."""
+    from nigran.monitoring.models import Obligation, ReportingCycle, Submission
 
     leaves: dict[tuple[str, int], Leaf] = {("indicator", i.item_id): i for i in fs.indicators()}
     leaves.update({("milestone", m.item_id): m for m in fs.milestones()})
+    sent = (
+        select(Submission.obligation_id, func.min(Submission.first_submitted_at).label("at"))
+        .where(Submission.obligation_id.is_not(None), Submission.first_submitted_at.is_not(None))
+        .group_by(Submission.obligation_id)
+        .subquery()
+    )
     rows = session.execute(
         select(
             Obligation.entity_id,
@@ -148,16 +207,16 @@ def overdue_reports(
             ReportingCycle.code,
             ReportingCycle.period_end,
             ReportingCycle.deadline,
+            sent.c.at,
         )
         .join(ReportingCycle, ReportingCycle.id == Obligation.cycle_id)
-        .where(
-            ReportingCycle.framework_id == fw.id,
-            ReportingCycle.deadline < today,
-            Obligation.status.in_(OPEN_OBLIGATION),
-        )
+        .outerjoin(sent, sent.c.obligation_id == Obligation.id)
+        .where(ReportingCycle.framework_id == fw.id, ReportingCycle.deadline < day)
     ).all()
     out = []
     for r in rows:
+        if r.at is not None and r.at.date() <= day:
+            continue  # sent by then (late or not: reporting timeliness counts that)
         kind, item_id = ("indicator", r.indicator_id) if r.indicator_id else ("milestone", r.milestone_id)
         leaf = leaves.get((kind, item_id))
         if r.period_end.year != year or leaf is None or r.entity_id not in entity_codes:
@@ -166,12 +225,13 @@ def overdue_reports(
             OverdueRow(
                 leaf.code,
                 leaf.title,
-                f"{kind} report ({r.code}, {r.status})",
+                f"{kind} report",
                 entity_codes[r.entity_id],
                 r.deadline,
-                (today - r.deadline).days,
+                (day - r.deadline).days,
                 r.status,
                 r.classification,
+                r.code,
             )
         )
     return out
@@ -323,9 +383,17 @@ def changes(c: Headline, p: Headline) -> list[ChangeRow]:
     rows += [
         ChangeRow("Indicators achieved", p.indicator_counts["achieved"], c.indicator_counts["achieved"]),
         ChangeRow("Milestones achieved", p.milestone_counts["achieved"], c.milestone_counts["achieved"]),
-        ChangeRow("Overdue milestones", p.overdue, c.overdue),
+        ChangeRow(
+            "Milestones due in the year that were completed",
+            _pct(p.milestones_completed_share),
+            _pct(c.milestones_completed_share),
+            "%",
+        ),
+        ChangeRow(
+            "Milestones overdue at the status date", p.overdue_at_status_date, c.overdue_at_status_date
+        ),
         ChangeRow("Data completeness", _pct(p.completeness), _pct(c.completeness), "%"),
-        ChangeRow("Timeliness", _pct(p.timeliness), _pct(c.timeliness), "%"),
+        ChangeRow("Reports submitted by their deadline", _pct(p.timeliness), _pct(c.timeliness), "%"),
     ]
     return rows
 
@@ -338,13 +406,14 @@ def section_changes(current: FrameworkScore, previous: FrameworkScore) -> list[C
         old = before.get(s.code)
         rows.append(
             ChangeRow(
-                f"{s.code} {s.title}",
+                s.title,
                 _pct(old.score) if old else None,
                 _pct(s.score),
                 "%",
                 max(_level(s.classification), _level(old.classification) if old else Classification.PUBLIC),
                 old.status if old else "no_data",
                 s.status,
+                s.code,
             )
         )
     return rows
@@ -364,13 +433,15 @@ def gather_annual(
     fw = get_framework(session, framework_code)
     if not fw.period_start.year <= year <= fw.period_end.year:
         raise YearOutsidePeriod(
-            f"--year {year} lies outside {fw.code}'s period ({fw.period_start.year}–{fw.period_end.year})"
+            f"the review year {year} lies outside {fw.code}'s period "
+            f"({fw.period_start.year}–{fw.period_end.year})"
         )
     as_of = min(date(year, 12, 31), today)
     fs = score_framework(session, fw.code, str(year), as_of=today)
     ents = session.execute(select(Entity.id, Entity.code, Entity.name_ur, Entity.classification)).all()
     codes = {e.id: e.code for e in ents}
-    milestones_late = overdue_milestones(fs, as_of)
+    # One reference date for every "days overdue": the day of this edition, when the committee reads it.
+    milestones_late = overdue_milestones(fs, as_of, today, completed_by(session, fw, today))
     overdue = sorted(
         milestones_late + overdue_reports(session, fw, year, today, fs, codes),
         key=lambda r: (-r.days_overdue, r.code),
@@ -380,12 +451,19 @@ def gather_annual(
     previous_year = year - 1 if year - 1 >= fw.period_start.year else None
     change_rows: list[ChangeRow] = []
     moved: list[ChangeRow] = []
-    current = headline(fs, len(milestones_late), len(returned))
+    current = headline(fs, len(milestones_late), len(returned), milestones_due(fs, year, as_of))
+    current.overdue_at_status_date = len(overdue_milestones(fs, as_of, as_of))
     if previous_year is not None:
         prev = score_framework(session, fw.code, str(previous_year), as_of=today)
-        change_rows = changes(
-            current, headline(prev, len(overdue_milestones(prev, date(previous_year, 12, 31))), 0)
+        prev_end = date(previous_year, 12, 31)
+        before = headline(
+            prev,
+            len(overdue_milestones(prev, prev_end, prev_end)),
+            len(returned_items(session, fw, previous_year, codes)),
+            milestones_due(prev, previous_year, prev_end),
         )
+        before.overdue_at_status_date = before.overdue
+        change_rows = changes(current, before)
         moved = section_changes(fs, prev)
     names_ur = {e.code: e.name_ur for e in ents}
     for r in entities + provinces:

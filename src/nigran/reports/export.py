@@ -3,17 +3,22 @@
 The exports read the same :class:`AnnualReport` the document is drawn from, so they obey the same edition
 rules: a public export holds what the public edition holds and nothing more. Every row carries its
 classification, and every file says which edition and marking it belongs to.
+
+Each function returns bytes or text; writing them to a file is the caller's business (through
+``nigran.core.outputs``). Every CSV and Excel cell goes through ``nigran.core.cells`` (a title that starts
+with ``=`` stays text), and JSON through ``nigran.core.jsonout`` (no ``NaN``/``Infinity``).
 """
 
 from __future__ import annotations
 
-import csv
-import json
+import io
+import zipfile
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
+from nigran.core import jsonout
+from nigran.core.cells import csv_writer, set_text_cell
 from nigran.reports.model import STATUSES, AnnualReport, Edition
 
 PUBLIC_NOTE = "Public edition: computed from PUBLIC records only. A classified annex exists."
@@ -46,9 +51,15 @@ def tables(report: AnnualReport) -> list[Table]:
             *[[f"milestones_{k}", h.milestone_counts[k]] for k in STATUSES],
             ["score", _r(h.score)],
             ["completeness", _r(h.completeness)],
-            ["timeliness", _r(h.timeliness)],
-            ["overdue", h.overdue],
-            ["returned", h.returned],
+            ["reports_on_time_share", _r(h.timeliness)],
+            ["reports_on_time", h.reports_on_time],
+            ["reports_due", h.reports_judged],
+            ["milestones_due_in_year", h.milestones_due],
+            ["milestones_due_in_year_completed", h.milestones_completed],
+            ["milestones_due_in_year_completed_share", _r(h.milestones_completed_share)],
+            ["overdue_milestones_on_generated_date", h.overdue],
+            ["overdue_milestones_on_as_of_date", h.overdue_at_status_date],
+            ["returned_submissions", h.returned],
         ],
     )
     sections = Table(
@@ -62,7 +73,7 @@ def tables(report: AnnualReport) -> list[Table]:
             "weight",
             *[f"objectives_{k}" for k in STATUSES],
             "completeness",
-            "timeliness",
+            "reports_on_time_share",
         ],
         [
             [
@@ -118,7 +129,7 @@ def tables(report: AnnualReport) -> list[Table]:
         "overdue",
         "returned",
         "completeness",
-        "timeliness",
+        "reports_on_time_share",
     ]
 
     def acc(name: str, rows: list[Any]) -> Table:
@@ -144,9 +155,29 @@ def tables(report: AnnualReport) -> list[Table]:
 
     overdue = Table(
         "overdue",
-        ["code", "title", "kind", "owner", "classification", "due_date", "days_overdue"],
         [
-            [o.code, o.title, o.kind, o.entity, o.classification.name, o.due_date, o.days_overdue]
+            "code",
+            "title",
+            "kind",
+            "cycle",
+            "owner",
+            "classification",
+            "due_date",
+            "days_overdue",
+            "status_now",
+        ],
+        [
+            [
+                o.code,
+                o.title,
+                o.kind,
+                o.cycle,
+                o.entity,
+                o.classification.name,
+                o.due_date,
+                o.days_overdue,
+                o.status,
+            ]
             for o in report.overdue
         ],
     )
@@ -165,10 +196,10 @@ def tables(report: AnnualReport) -> list[Table]:
     )
     by_section = Table(
         "section_changes",
-        ["section", "classification", f"score ({report.previous_year})", f"score ({report.year})", "change",
-         f"status ({report.previous_year})", f"status ({report.year})"],
-        [[c.metric, c.classification.name, c.previous, c.current, c.delta, c.status_before, c.status_after]
-         for c in report.section_changes],
+        ["code", "section", "classification", f"score ({report.previous_year})", f"score ({report.year})",
+         "change", f"status ({report.previous_year})", f"status ({report.year})"],
+        [[c.code, c.metric, c.classification.name, c.previous, c.current, c.delta, c.status_before,
+          c.status_after] for c in report.section_changes],
     )  # fmt: skip
     return [
         headline,
@@ -189,6 +220,7 @@ def about(report: AnnualReport) -> dict[str, Any]:
         "title": report.framework_title,
         "year": report.year,
         "as_of": report.as_of.isoformat(),
+        "days_overdue_counted_to": report.generated_on.isoformat(),
         "edition": report.edition.value,
         "marking": report.marking.name,
         "generated_on": report.generated_on.isoformat(),
@@ -207,48 +239,56 @@ def to_json(report: AnnualReport) -> str:
     body = {
         "report": about(report),
         "tables": {
-            t.name: [dict(zip(t.columns, map(_plain, row), strict=True)) for row in t.rows]
-            for t in tables(report)
+            t.name: [dict(zip(t.columns, row, strict=True)) for row in t.rows] for t in tables(report)
         },
     }
-    return json.dumps(body, ensure_ascii=False, indent=2)
+    return jsonout.dumps(body, indent=2)
 
 
-def write_csv(report: AnnualReport, folder: Path) -> list[Path]:
-    """One CSV per table (tables differ in columns), plus ``about.csv`` naming edition and marking."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, columns, rows in [("about", ["key", "value"], [list(kv) for kv in about(report).items()])] + [
-        (t.name, t.columns, t.rows) for t in tables(report)
-    ]:
-        path = folder / f"{name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(columns)
-            writer.writerows([[_plain(v) for v in row] for row in rows])
-        written.append(path)
-    return written
+def _csv(columns: list[str], rows: list[list[Any]]) -> bytes:
+    fh = io.StringIO(newline="")
+    writer = csv_writer(fh)
+    writer.writerow(columns)
+    writer.writerows([[_plain(v) for v in row] for row in rows])
+    return fh.getvalue().encode("utf-8")
 
 
-def write_xlsx(report: AnnualReport, path: Path) -> None:
+def to_csv_zip(report: AnnualReport) -> bytes:
+    """One CSV per table (tables differ in columns), plus ``about.csv`` naming edition and marking, zipped
+    so that the tables travel as one file."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("about.csv", _csv(["key", "value"], [list(kv) for kv in about(report).items()]))
+        for t in tables(report):
+            zf.writestr(f"{t.name}.csv", _csv(t.columns, t.rows))
+    return buffer.getvalue()
+
+
+def to_xlsx(report: AnnualReport) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active
     ws.title = "about"
-    for key, value in about(report).items():
-        ws.append([key, value])
+    _fill(ws, [list(kv) for kv in about(report).items()])
     for t in tables(report):
         sheet = wb.create_sheet(t.name)
-        sheet.append(t.columns)
+        _fill(sheet, [t.columns, *t.rows])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for row in t.rows:
-            sheet.append(row)
         sheet.freeze_panes = "A2"
     for sheet in wb.worksheets:
         # Printed sheets carry the marking at the top and bottom of every page, like the PDF.
         sheet.oddHeader.center.text = report.marking.name
         sheet.oddFooter.center.text = report.marking.name
-    wb.save(path)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _fill(sheet: Any, rows: list[list[Any]]) -> None:
+    """Rows whose text cells are string cells (never formulas), through the one rule in core.cells."""
+    for r, values in enumerate(rows, start=1):
+        for c, value in enumerate(values, start=1):
+            set_text_cell(sheet.cell(row=r, column=c), value)

@@ -12,6 +12,7 @@ from datetime import date
 from enum import StrEnum
 
 from nigran.access.classification import Classification
+from nigran.core.problems import InvalidInput, Problem
 
 #: Status bands in the order they are shown (best first); ``no_data`` is never hidden inside a score.
 STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data")
@@ -33,7 +34,9 @@ class Edition(StrEnum):
         try:
             return cls(value.strip().lower())
         except ValueError:
-            raise ValueError(f"unknown edition {value!r} (allowed: public, classified)") from None
+            raise InvalidInput(
+                [Problem(0, f"unknown edition {value!r} (allowed: public, classified)", "edition")]
+            ) from None
 
 
 def empty_counts() -> dict[str, int]:
@@ -94,14 +97,17 @@ class AccountabilityRow:
 
 @dataclass
 class OverdueRow:
+    """An item late on the report's status date; ``days_overdue`` is always counted to that one date."""
+
     code: str
     title: str
-    kind: str  # "milestone", "indicator report", …
+    kind: str  # "milestone", "indicator report", "milestone report"
     entity: str
     due_date: date | None
     days_overdue: int
     status: str
     classification: Classification
+    cycle: str = ""  # the reporting cycle a report is owed for ("" for a milestone)
 
 
 @dataclass
@@ -124,6 +130,7 @@ class ChangeRow:
     classification: Classification = Classification.PUBLIC
     status_before: str = ""
     status_after: str = ""
+    code: str = ""  # the section's code, for the tables (the document names sections by title)
 
     @property
     def delta(self) -> float | None:
@@ -134,6 +141,15 @@ class ChangeRow:
 
 @dataclass
 class Headline:
+    """The executive summary's figures, each named for what it measures.
+
+    ``timeliness`` is *reporting* timeliness (reports first submitted by their cycle's deadline, over the
+    reports whose deadline has passed or that were sent), not whether milestones were delivered: that is
+    ``milestones_completed`` of ``milestones_due`` (milestones due in the review year by the status date,
+    completed as the latest verified update says). The two were once shown under one label, "milestones
+    done on time", and they answer different questions.
+    """
+
     objectives_total: int
     objective_counts: dict[str, int]
     indicators_total: int
@@ -145,6 +161,18 @@ class Headline:
     timeliness: float | None
     overdue: int
     returned: int
+    reports_on_time: int = 0
+    reports_judged: int = 0
+    milestones_due: int = 0
+    milestones_completed: int = 0
+    #: Milestones overdue at the review's status date (31 December), to compare years; ``overdue`` is the
+    #: milestones still overdue on the day of the edition (the list in the overdue chapter).
+    overdue_at_status_date: int = 0
+
+    @property
+    def milestones_completed_share(self) -> float | None:
+        """Milestones due in the review year that were completed; unknown (not 0) if none was due."""
+        return self.milestones_completed / self.milestones_due if self.milestones_due else None
 
     @property
     def share_achieved(self) -> float | None:

@@ -77,6 +77,22 @@ def _day(value: date | None) -> str:
     return value.strftime("%d %b %Y") if value else "—"
 
 
+def _plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 objective``, ``2 objectives``: counts in sentences read as English."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def _section_label(classification: Classification, title: str) -> str:
+    """A section as the charts name it: by title (codes mean nothing to a committee), with its marking."""
+    return (f"[{classification.name}] " if classification else "") + title
+
+
+def period_in_title(title: str, period: str) -> bool:
+    """Whether the framework's title already names its period ("… Policy 2022–2026"), not to repeat it."""
+    start, _, end = period.partition("–")
+    return bool(start) and start in title and end in title
+
+
 def _urdu_digits(value: object) -> str:
     """Urdu text takes Extended Arabic-Indic digits (۲۰۲۵), as the bundled Urdu titles do."""
     return str(value).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
@@ -96,6 +112,7 @@ def environment() -> Environment:
         num=_num,
         delta=_delta,
         day=_day,
+        plural=_plural,
         status=lambda s: STATUS_LABELS.get(s, s),
     )
     env.globals.update(ur=URDU, Classification=Classification, mark_colours=MARK_COLOURS)
@@ -103,16 +120,14 @@ def environment() -> Environment:
 
 
 def context(report: AnnualReport) -> dict[str, Any]:
-    labels = [
-        (f"[{s.classification.name}] " if s.classification else "") + f"{s.code} {s.title}"
-        for s in report.sections
-    ]
+    labels = [_section_label(s.classification, s.title) for s in report.sections]
     sections = [(label, s.objective_counts) for label, s in zip(labels, report.sections, strict=True)]
     return {
         "r": report,
         "h": report.headline,
         "classified": report.edition is Edition.CLASSIFIED,
         "marking": report.marking,
+        "period_in_title": period_in_title(report.framework_title, report.period),
         "overdue_limit": OVERDUE_LIMIT,
         "summary_chart": charts.share_bar(report.headline.objective_counts),
         "sections_chart": charts.status_bars(sections, title="Objectives by status, per section"),

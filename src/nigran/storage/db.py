@@ -19,6 +19,7 @@ from nigran.access.principal import Principal
 from nigran.audit import recorder  # noqa: F401  (registers the audit trail on GuardedSession)
 from nigran.config import database_url
 from nigran.core.outputs import protect
+from nigran.core.settings import Settings
 from nigran.storage.errors import translate_error
 
 
@@ -27,7 +28,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(Settings.from_env().busy_timeout_s * 1000)}")
     cursor.execute("PRAGMA temp_store=MEMORY")  # sorts and temporary indexes of big imports stay in RAM
     cursor.close()
 
@@ -50,7 +51,8 @@ def _sqlite_query_only(dbapi_connection: Any, connection_record: object) -> None
 
 def make_engine(url: str, *, readonly: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        timeout = Settings.from_env().busy_timeout_s
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
         event.listen(engine, "connect", _sqlite_pragmas)
         if readonly:
             event.listen(engine, "connect", _sqlite_query_only)
