@@ -308,14 +308,14 @@ def test_cli_sync_ucdp_and_acled(cli_db: Database, monkeypatch: pytest.MonkeyPat
     ucdp = ucdp_fake()
     monkeypatch.setattr(sync, "urllib_fetch", ucdp)
     out = _cli(cli_db, "ucdp", env={"UCDP_API_TOKEN": "env-token"})
-    assert "UCDP API: 2 page(s), 7 records; 7 inserted" in out
+    assert "UCDP API: 2 pages, 7 records; 7 inserted" in out
     assert ucdp.calls[0][1] == {"x-ucdp-access-token": "env-token"} and "env-token" not in out
     assert "0 inserted, 0 updated, 7 unchanged" in _cli(cli_db, "ucdp", "--token", "tok")
 
     acled = Recorded({f"{ACLED}&page=1&limit=5000": "acled_page1.json"})
     monkeypatch.setattr(sync, "urllib_fetch", acled)
     out = _cli(cli_db, "acled", env={"ACLED_API_KEY": KEY, "ACLED_EMAIL": EMAIL})
-    assert "ACLED API: 1 page(s), 4 records; 4 inserted" in out and KEY not in out
+    assert "ACLED API: 1 page, 4 records; 4 inserted" in out and KEY not in out
 
 
 def test_cli_errors_name_the_problem_and_write_nothing(

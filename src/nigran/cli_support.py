@@ -130,3 +130,38 @@ def read_input(path: Path) -> bytes:
         raise InvalidInput([Problem(0, "file not found", name)]) from None
     except OSError as exc:
         raise InvalidInput([Problem(0, f"cannot read: {exc.strerror or exc}", name)]) from None
+
+
+FORCE_HELP = "Replace the output file if it exists"
+SCREEN_FORMATS = ("table", "text")
+_SUFFIX_ALIASES = {"yml": "yaml", "xlsm": "xlsx", "htm": "html", "txt": "text"}
+
+
+def pick_format(given: str | None, output: Path | None, allowed: tuple[str, ...], default: str) -> str:
+    """The one rule for ``--format``: as given (any case), else what the output file's suffix says, else
+    ``default``. An unknown format, a clash between ``--format`` and the suffix, and a screen format
+    (table, text) for a file are each a problem naming ``--format``.
+    """
+    suffix = output.suffix.casefold().lstrip(".") if output is not None else ""
+    from_suffix = _SUFFIX_ALIASES.get(suffix, suffix) if suffix else None
+    if given is not None:
+        fmt = given.strip().casefold()
+        if fmt not in allowed:
+            raise InvalidInput(
+                [Problem(0, f"unknown format {given!r} (one of {', '.join(allowed)})", "--format")]
+            )
+        if from_suffix in allowed and from_suffix != fmt and fmt not in SCREEN_FORMATS:
+            message = f"--format {fmt}, but {output} is named like a {from_suffix} file"
+            raise InvalidInput([Problem(0, message, "--format")])
+    file_formats = [f for f in allowed if f not in SCREEN_FORMATS]
+    if given is None and output is not None:
+        if from_suffix not in file_formats:
+            message = f"say which format to write to {output.name}: {' or '.join(file_formats)}"
+            raise InvalidInput([Problem(0, message, "--format")])
+        fmt = str(from_suffix)
+    elif given is None:
+        fmt = default
+    if output is not None and fmt in SCREEN_FORMATS:
+        message = f"a {fmt} is for the screen: write {' or '.join(file_formats)} to a file"
+        raise InvalidInput([Problem(0, message, "--format")])
+    return fmt

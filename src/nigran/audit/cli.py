@@ -11,11 +11,10 @@ from rich.table import Table
 
 from nigran.access.principal import Principal
 from nigran.audit import service
-from nigran.cli_support import STATE, console, principal, session_as_user
+from nigran.cli_support import STATE, console, pick_format, principal, session_as_user
 from nigran.core.cells import csv_writer
 from nigran.core.jsonout import dumps
 from nigran.core.outputs import check_target, write_text
-from nigran.core.problems import InvalidInput, Problem
 
 app = typer.Typer(
     help="The tamper-evident audit trail.\n\nExample: nigran audit verify", no_args_is_help=True
@@ -62,7 +61,7 @@ def log(
 
     Example: nigran --as admin audit log --table indicator --limit 5
     """
-    chosen = _format(fmt, output)
+    chosen = pick_format(fmt, output, FORMATS, "table")
     if output is not None:
         check_target(output, force=force)
     with session_as_user(readonly=True) as session:
@@ -76,22 +75,6 @@ def log(
         return
     write_text(output, text, force=force)
     console.print(f"wrote {len(rows)} entr{'y' if len(rows) == 1 else 'ies'} to {output}")
-
-
-def _format(fmt: str | None, output: Path | None) -> str:
-    if fmt is None:
-        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
-        if output is None:
-            return "table"
-        if suffix in ("json", "csv"):
-            return suffix
-        raise InvalidInput([Problem(0, "name the format of the file: json or csv", "--format")])
-    chosen = fmt.strip().lower()
-    if chosen not in FORMATS:
-        raise InvalidInput([Problem(0, f"unknown format {fmt!r} (one of {', '.join(FORMATS)})", "--format")])
-    if chosen == "table" and output is not None:
-        raise InvalidInput([Problem(0, "a table is for the screen: write json or csv to a file", "--format")])
-    return chosen
 
 
 def _print_table(rows: list[service.AuditRow]) -> None:

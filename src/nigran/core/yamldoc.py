@@ -120,6 +120,22 @@ def load_yaml(text: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
         raise YamlSyntaxError(1, "YAML nested too deeply") from None
 
 
+def load_yaml_bytes(data: bytes, name: str) -> Any:
+    """A document from an outside file's bytes; :class:`InvalidInput` with the file and line otherwise."""
+    from nigran.core.problems import InvalidInput, Problem
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        message = f"not UTF-8 text ({exc.reason}); save the file as UTF-8"
+        raise InvalidInput([Problem(line, message, name)]) from None
+    try:
+        return load_yaml(text)
+    except YamlSyntaxError as exc:
+        raise InvalidInput([Problem(exc.line, exc.message, name)]) from None
+
+
 def load_yaml_file(path: Path) -> Any:
     return load_yaml(path.read_text(encoding="utf-8"))
 

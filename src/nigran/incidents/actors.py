@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from nigran.access.classification import Classification
 from nigran.core.paths import data_path
 from nigran.core.problems import InvalidInput, Problem
-from nigran.core.yamldoc import YamlSyntaxError, load_yaml
+from nigran.core.yamldoc import load_yaml_bytes
 from nigran.incidents.models import Actor
 
 KINDS = {
@@ -35,15 +35,7 @@ def norm(name: str) -> str:
 
 def read_actor_rows(data: bytes, name: str) -> list[dict[str, Any]]:
     """The actor rows of a registry file, or :class:`InvalidInput` with every problem and its line."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InvalidInput([Problem(line, "not UTF-8 text (save the file as UTF-8)", name)]) from None
-    try:
-        doc = load_yaml(text)
-    except YamlSyntaxError as exc:
-        raise InvalidInput([Problem(exc.line, exc.message, name)]) from None
+    doc = load_yaml_bytes(data, name)
     rows = doc.get("actors") if isinstance(doc, dict) else None
     if not isinstance(rows, list):
         raise InvalidInput([Problem(1, "expected a top-level 'actors:' list", name)])

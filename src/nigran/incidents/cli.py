@@ -13,14 +13,22 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from nigran.access.classification import Classification
-from nigran.cli_support import console, err_console, fail, read_input, reporting_errors, session_as_user
+from nigran.cli_support import (
+    console,
+    err_console,
+    fail,
+    pick_format,
+    read_input,
+    reporting_errors,
+    session_as_user,
+)
 from nigran.core.cells import csv_writer
 from nigran.core.jsonout import dumps
 from nigran.core.outputs import check_target, write_text, write_with
 from nigran.core.problems import InvalidInput, Problem
+from nigran.core.wording import plural
 from nigran.incidents import analytics
 from nigran.incidents.readers import FORMATS
-from nigran.incidents.report import plural
 from nigran.incidents.rows import count_lines
 from nigran.incidents.sync_cli import app as sync_app
 
@@ -96,7 +104,7 @@ def import_(
                 progress=lambda n: progress.advance(task, n),
             )
     console.print(
-        f"{file.name}: {_plural(result.rows_read, 'row')} read; {result.inserted:,} inserted, "
+        f"{file.name}: {plural(result.rows_read, 'row')} read; {result.inserted:,} inserted, "
         f"{result.updated:,} updated, {result.unchanged:,} unchanged, {result.skipped:,} out of scope, "
         f"{result.rejected:,} rejected"
         + (f" (batch {result.batch_id})" if result.batch_id else " (nothing written)"),
@@ -105,13 +113,9 @@ def import_(
     for problem in result.problems[:20]:
         typer.echo(str(problem), err=True)
     if len(result.problems) > 20:
-        typer.echo(f"… and {_plural(len(result.problems) - 20, 'more problem')}", err=True)
+        typer.echo(f"… and {plural(len(result.problems) - 20, 'more problem')}", err=True)
     if rejects and result.rejected:
         console.print(f"rejected rows written to {rejects}", highlight=False)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _resolve(
@@ -128,18 +132,6 @@ def _resolve(
 
     text = FilterText(date_from, date_to, province, district, tuple(event_types or ()), actor)
     return resolve(session, text)
-
-
-def _out_format(fmt: str | None, output: Path | None, allowed: tuple[str, ...], default: str) -> str:
-    """``--format`` if given, else the output file's suffix when it names an allowed format, else default."""
-    if fmt:
-        if fmt.casefold() not in allowed:
-            raise InvalidInput(
-                [Problem(0, f"unknown format {fmt!r} (one of {', '.join(allowed)})", "--format")]
-            )
-        return fmt.casefold()
-    suffix = output.suffix.casefold().lstrip(".") if output else ""
-    return suffix if suffix in allowed else default
 
 
 def _emit(text: str, output: Path | None, force: bool) -> None:
@@ -213,7 +205,7 @@ def _coverage(rows: list[analytics.Row], measures: tuple[str, ...]) -> str:
     for t in analytics.totals(rows):
         if t.measure not in measures or t.complete:
             continue
-        of = f"{t.incidents} {plural(t.incidents, 'incident')}"
+        of = plural(t.incidents, "incident")
         what = t.measure.replace("_", " ")
         if t.value is None:
             lines.append(f"{what}: unknown, no source gives it ({of})")
@@ -256,7 +248,7 @@ def summary(
 
     Example: nigran incidents summary --by month --from 2021-01 --to 2021-12 --province KP --format csv
     """
-    kind = _out_format(fmt, output, ("table", "csv", "json"), "table")
+    kind = pick_format(fmt, output, ("table", "csv", "json"), "table")
     with session_as_user(readonly=True) as session:
         if output:
             check_target(output, force=force)
@@ -283,7 +275,7 @@ def top_districts(
     province: str | None = typer.Option(None, "--province", help="Code or name, e.g. PK-KP, KP or Sindh"),
     event_type: list[str] | None = typer.Option(None, "--type", help="Only these event types (repeatable)"),
     actor: str | None = typer.Option(None, "--actor", help="Registry code, name or alias, e.g. TTP"),
-    n: int = typer.Option(10, "-n", min=1, help="How many districts"),
+    n: int = typer.Option(10, "--limit", "-n", min=1, max=1000, help="How many districts (1-1000)"),
     fmt: str | None = typer.Option(
         None, "--format", help="table | csv | json (default: from -o, else table)"
     ),
@@ -294,7 +286,7 @@ def top_districts(
 
     Example: nigran incidents top-districts --from 2021 --to 2021 --measure killed -n 5
     """
-    kind = _out_format(fmt, output, ("table", "csv", "json"), "table")
+    kind = pick_format(fmt, output, ("table", "csv", "json"), "table")
     with session_as_user(readonly=True) as session:
         if output:
             check_target(output, force=force)
@@ -326,7 +318,7 @@ def report(
     from nigran.geo.gazetteer import Gazetteer
     from nigran.incidents.report import monthly_report, parse_month
 
-    kind = _out_format(fmt, output, ("text", "json"), "text")
+    kind = pick_format(fmt, output, ("text", "json"), "text")
     month = parse_month(month)
     with session_as_user(readonly=True) as session:
         if output:
@@ -380,7 +372,7 @@ def export(
     if target is None:
         typer.echo(data.decode("utf-8"), nl=False)
         return
-    err_console.print(f"wrote {n} {plural(n, 'incident')} to {target}", highlight=False)
+    err_console.print(f"wrote {plural(n, 'incident')} to {target}", highlight=False)
 
 
 @app.command("indicator")
@@ -401,7 +393,7 @@ def indicator(
     """
     from nigran.incidents.indicators import indicator_values
 
-    kind = _out_format(fmt, output, ("table", "csv", "json"), "table")
+    kind = pick_format(fmt, output, ("table", "csv", "json"), "table")
     with session_as_user(readonly=True) as session:
         if output:
             check_target(output, force=force)
@@ -454,7 +446,7 @@ def actors_load(
     data = read_input(file) if file is not None else None
     with session_as_user() as session:
         n = load_actors(session, data, str(file or "actors.yaml"))
-    console.print(f"{n} {plural(n, 'actor')} written")
+    console.print(f"{plural(n, 'actor')} written")
 
 
 @actors_app.command("list")

@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from nigran.cli_support import console, fail, reporting_errors, session_as_user
+from nigran.core.wording import plural
 from nigran.incidents import dedup
 from nigran.incidents.dedup_models import IncidentKeepApart, IncidentMerge
 from nigran.incidents.dedup_score import MIN_SCORE
@@ -70,8 +71,10 @@ def candidates(
         for c in shown:
             table.add_row(str(c.first_id), str(c.second_id), f"{c.score:.2f}", "\n".join(c.reasons))
         console.print(table)
-        console.print(f"{len(found)} candidate pair(s); merge with 'nigran incidents dedup merge ID ID', "
-                      "or dismiss with 'nigran incidents dedup keep-apart ID ID'")  # fmt: skip
+        console.print(
+            f"{plural(len(found), 'candidate pair')}; merge with 'nigran incidents dedup merge ID ID', "
+            "or dismiss with 'nigran incidents dedup keep-apart ID ID'"
+        )
 
 
 @app.command("merge")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from nigran.core.problems import InvalidInput, Problem
-from nigran.core.yamldoc import LineDict, YamlSyntaxError, load_yaml
+from nigran.core.yamldoc import LineDict, load_yaml_bytes
 from nigran.incidents.fields import CSV_FIELDS
 from nigran.incidents.mappings import EVENT_TYPES, SKIP
 
@@ -22,15 +22,7 @@ SECTIONS = (*_TYPE_SECTIONS, "columns", "dataset")
 
 def read_overrides(data: bytes, name: str) -> dict[str, Any]:
     """The overrides in ``data``; :class:`InvalidInput` lists every problem (``name`` is the file's)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InvalidInput([Problem(line, "not UTF-8 text", name)]) from None
-    try:
-        doc = load_yaml(text)
-    except YamlSyntaxError as exc:
-        raise InvalidInput([Problem(exc.line, exc.message, name)]) from None
+    doc = load_yaml_bytes(data, name)
     if doc is None:
         return {}
     if not isinstance(doc, LineDict):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from nigran.core.problems import InvalidInput, Problem
+from nigran.core.wording import noun
 from nigran.incidents.analytics import Filters, _pct, _row_filters
 from nigran.incidents.models import Actor, Incident
 
@@ -58,11 +59,6 @@ WORDS = {
     "injured": "injured",
     "hostages": "hostages",
 }
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    """``1 incident``, ``2 incidents``."""
-    return one if n == 1 else (many or one + "s")
 
 
 @dataclass
@@ -156,7 +152,7 @@ def monthly_report(
         known = _known(members, measure)
         text = fig(label, _sum(members, measure), _ids(members, measure), known, len(members)) + words
         if known < len(members):
-            text += f" (known for {known} of {len(members)} {plural(len(members), 'incident')})"
+            text += f" (known for {known} of {len(members)} {noun(len(members), 'incident')})"
         return text
 
     name = f"{calendar.month_name[mon]} {year}"
@@ -171,8 +167,8 @@ def monthly_report(
 
     n = len(now)
     first = (
-        f"In {name}, {count('incidents', now)} security {plural(n, 'incident')} "
-        f"{plural(n, 'was', 'were')} recorded{where}{scope}"
+        f"In {name}, {count('incidents', now)} security {noun(n, 'incident')} "
+        f"{noun(n, 'was', 'were')} recorded{where}{scope}"
     )  # figures are numbered in reading order, so the paragraph is built in that order
     if _known(now, "killed"):
         first += f", in which {total('killed (all deaths)', now, 'killed', ' people were killed')}"
@@ -205,7 +201,7 @@ def monthly_report(
         for code, k in Counter(i.province_code or "unknown" for i in now).most_common():
             members = [i for i in now if (i.province_code or "unknown") == code]
             part = f"{_province_name(code, gazetteer)} {count(f'incidents {code}', members)}"
-            part += f" {plural(k, 'incident')}"
+            part += f" {noun(k, 'incident')}"
             if _known(members, "killed"):
                 part += f" ({total(f'killed {code}', members, 'killed')} killed)"
             parts.append(part)
@@ -262,7 +258,7 @@ def _claims(now: list[Incident], count: Any) -> str:
     claimed = [i for i in recorded if i.claimed]
     text = f"responsibility was claimed for {count('claimed', claimed)}"
     if len(recorded) < len(now):
-        text += f" of the {len(recorded)} {plural(len(recorded), 'incident')} whose sources record claims"
+        text += f" of the {len(recorded)} {noun(len(recorded), 'incident')} whose sources record claims"
     return text
 
 
@@ -278,7 +274,7 @@ def _comparison(
     (py, pm), (year, mon) = before, current
 
     def period(members: list[Incident], label: str) -> str:
-        text = f"{count(f'incidents {label}', members)} {plural(len(members), 'incident')}"
+        text = f"{count(f'incidents {label}', members)} {noun(len(members), 'incident')}"
         if _known(members, "killed"):
             text += f", {total(f'killed {label}', members, 'killed')} killed"
         return text

@@ -9,7 +9,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nigran.access.classification import Classification
-from nigran.cli_support import console, fail, reporting_errors, session_as_user
+from nigran.cli_support import STATE, console, fail, reporting_errors, session_as_user
+from nigran.core.wording import plural
 from nigran.incidents import sync
 from nigran.incidents.analytics import parse_period_bound
 
@@ -64,7 +65,8 @@ def _run(label: str, call: Callable[..., sync.SyncResult], **kwargs: object) -> 
     r = run.result
     assert r is not None
     console.print(
-        f"{run.source} API: {run.pages} page(s), {run.records} records; {r.inserted} inserted, "
+        f"{run.source} API: {plural(run.pages, 'page')}, "
+        f"{plural(run.records, 'record')}; {r.inserted:,} inserted, "
         f"{r.updated} updated, {r.unchanged} unchanged, {r.skipped} out of scope"
         + (f" (batch {r.batch_id})" if r.batch_id else " (nothing written)")
     )
@@ -74,7 +76,7 @@ def _run(label: str, call: Callable[..., sync.SyncResult], **kwargs: object) -> 
 def ucdp(
     version: str = typer.Option("25.1", "--version", help="GED release, e.g. 25.1"),
     token: str | None = typer.Option(
-        None, "--token", envvar="UCDP_API_TOKEN", help="UCDP API access token", show_default=False
+        None, "--token", help="UCDP API access token (default: UCDP_API_TOKEN)", show_default=False
     ),
     date_from: str | None = typer.Option(None, "--from", help=FROM_HELP),
     date_to: str | None = typer.Option(None, "--to", help=FROM_HELP + " (inclusive)"),
@@ -88,6 +90,7 @@ def ucdp(
     Example: nigran --as analyst incidents sync ucdp --token TOKEN --from 2024-01 --to 2024-06
     """
     low, high = _bounds(date_from, date_to)
+    token = token or STATE.settings.ucdp_token
     if not token:
         fail("UCDP's API needs an access token: pass --token or set UCDP_API_TOKEN")
     _run(
@@ -105,10 +108,10 @@ def ucdp(
 @app.command("acled")
 def acled(
     key: str | None = typer.Option(
-        None, "--key", envvar="ACLED_API_KEY", help="Your ACLED API key", show_default=False
+        None, "--key", help="Your ACLED API key (default: ACLED_API_KEY)", show_default=False
     ),
     email: str | None = typer.Option(
-        None, "--email", envvar="ACLED_EMAIL", help="Your ACLED account email", show_default=False
+        None, "--email", help="Your ACLED account email (default: ACLED_EMAIL)", show_default=False
     ),
     date_from: str | None = typer.Option(None, "--from", help=FROM_HELP),
     date_to: str | None = typer.Option(None, "--to", help=FROM_HELP + " (inclusive)"),
@@ -122,6 +125,8 @@ def acled(
     Example: nigran --as analyst incidents sync acled --key KEY --email me@example.org --from 2024-08
     """
     low, high = _bounds(date_from, date_to)
+    key = key or STATE.settings.acled_key
+    email = email or STATE.settings.acled_email
     if not key or not email:
         fail("ACLED's API needs your key and email: pass --key/--email or set ACLED_API_KEY/ACLED_EMAIL")
     _run(

@@ -14,12 +14,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from nigran.cli_support import console, err_console, session_as_user
+from nigran.cli_support import console, err_console, pick_format, session_as_user
 from nigran.core import outputs
 from nigran.core.numbers import NumberError
+from nigran.core.wording import plural
 from nigran.monitoring import render, score_output, service
 from nigran.monitoring.validation import read_value
-from nigran.monitoring.wording import plural
 
 app = typer.Typer(
     help="Reporting cycles, obligations, submissions and their review.\n\n"
@@ -356,7 +356,7 @@ def score(
     """
     from nigran.monitoring.scorecards import compare_cycles
 
-    chosen = score_output.choose_format(fmt, output)
+    chosen = pick_format(fmt, output, score_output.FORMATS, "table")
     when = _day(as_of, "--as-of")
     if output is not None:
         outputs.check_target(output, force=force)

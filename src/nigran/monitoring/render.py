@@ -9,11 +9,11 @@ from typing import Any
 from rich.table import Table
 
 from nigran.cli_support import console
+from nigran.core.wording import plural
 from nigran.monitoring import score_output
 from nigran.monitoring.scorecards import CycleComparison
 from nigran.monitoring.scoring import IndicatorScore, MilestoneScore, Node
 from nigran.monitoring.service import QueueItem
-from nigran.monitoring.wording import plural
 
 COLOURS = {"achieved": "green", "on_track": "cyan", "at_risk": "yellow", "off_track": "red", "no_data": "dim"}
 NONE = "–"

@@ -5,40 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from pathlib import Path
 from typing import Any
 
 from nigran.core import jsonout
 from nigran.core.cells import csv_writer
 from nigran.core.errors import NotFound
-from nigran.core.problems import InvalidInput, Problem
 from nigran.monitoring.scorecards import CycleComparison, scorecard
 from nigran.monitoring.scoring import FrameworkScore, IndicatorScore, MilestoneScore, Node
 
 FORMATS = ("table", "json", "csv")
-#: Formats a file can hold (a table is for the terminal).
-FILE_FORMATS = {".json": "json", ".csv": "csv"}
-
-
-def choose_format(fmt: str | None, output: Path | None) -> str:
-    """The format asked for, else the one the output file's suffix names, else a table for the terminal."""
-    if fmt is not None:
-        fmt = fmt.strip().lower()
-        if fmt not in FORMATS:
-            raise InvalidInput(
-                [Problem(0, f"unknown format {fmt!r} (one of {', '.join(FORMATS)})", "format")]
-            )
-    elif output is not None:
-        fmt = FILE_FORMATS.get(output.suffix.lower())
-        if fmt is None:
-            raise InvalidInput(
-                [Problem(0, f"say which format to write to {output.name}: json or csv", "format")]
-            )
-    else:
-        fmt = "table"
-    if output is not None and fmt == "table":
-        raise InvalidInput([Problem(0, "a table is for the terminal: write json or csv to a file", "format")])
-    return fmt
 
 
 def to_dict(node: Any) -> Any:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nigran.core.problems import InvalidInput, Problem
+from nigran.core.wording import plural
 from nigran.monitoring import progress as p
 from nigran.monitoring.cycles import previous as previous_cycle
 from nigran.monitoring.models import Obligation, ReportingCycle, Submission
@@ -25,7 +26,6 @@ from nigran.monitoring.scoring import (
     highest,
     score_framework,
 )
-from nigran.monitoring.wording import plural
 from nigran.policy.models import Framework
 from nigran.policy.service import entity_by_code, get_framework
 

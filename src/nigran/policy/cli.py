@@ -14,7 +14,7 @@ from typing import Any
 import typer
 from rich.tree import Tree
 
-from nigran.cli_support import console, fail, print_problems, session_as_user
+from nigran.cli_support import FORCE_HELP, console, fail, pick_format, print_problems, session_as_user
 from nigran.core import jsonout, outputs
 from nigran.policy import service
 from nigran.policy.derive import diff_documents
@@ -24,23 +24,6 @@ app = typer.Typer(
     "Example: nigran framework list",
     no_args_is_help=True,
 )
-
-FORCE_HELP = "Replace the output file if it exists"
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
-def pick_format(given: str | None, path: Path | None, allowed: tuple[str, ...], default: str) -> str:
-    """``--format`` if given, else what the file's suffix says, else ``default``; a clash is an error."""
-    from_suffix = service.format_from_suffix(path)
-    fmt = (given or from_suffix or default).lower()
-    if fmt not in allowed:
-        fail(f"unknown format {fmt!r} (expected {', '.join(allowed)})", 2)
-    if given and from_suffix and from_suffix != fmt:
-        fail(f"--format {fmt} but {path} is named like a {from_suffix} file", 2)
-    return fmt
 
 
 @app.command("validate")

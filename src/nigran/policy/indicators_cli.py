@@ -7,9 +7,9 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from nigran.cli_support import console, session_as_user
+from nigran.cli_support import FORCE_HELP, console, pick_format, session_as_user
 from nigran.core import outputs
-from nigran.policy.cli import FORCE_HELP, pick_format, plural
+from nigran.core.wording import plural
 
 app = typer.Typer(
     help="Indicators as one spreadsheet row each: export to Excel or CSV, edit, import back.\n\n"

@@ -19,7 +19,7 @@ from nigran.access.guard import key_taken
 from nigran.core import jsonout
 from nigran.core.errors import NotFound
 from nigran.core.problems import InvalidInput, Problem
-from nigran.core.yamldoc import MAX_DOCUMENT_BYTES, YamlSyntaxError, dump_yaml, load_yaml
+from nigran.core.yamldoc import MAX_DOCUMENT_BYTES, dump_yaml, load_yaml_bytes
 from nigran.policy.export import framework_to_dict
 from nigran.policy.loader import FrameworkBuilder
 from nigran.policy.models import (
@@ -74,14 +74,9 @@ def read_document(path: Path) -> tuple[Any, list[Problem]]:
 def parse_document(data: bytes, name: str = "<document>") -> tuple[Any, list[Problem]]:
     """A YAML or JSON framework from bytes (JSON is YAML, so one reader serves both with line numbers)."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, [Problem(line, f"not UTF-8 text: {exc.reason}", name)]
-    try:
-        return load_yaml(text), []
-    except YamlSyntaxError as exc:
-        return None, [Problem(exc.line, exc.message, name)]
+        return load_yaml_bytes(data, name), []
+    except InvalidInput as exc:
+        return None, exc.problems
 
 
 def _code_line(doc: Any) -> int:

@@ -16,6 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from nigran.access.principal import Principal
 from nigran.cli_support import STATE, console, fail, principal
+from nigran.core.wording import plural
 from nigran.reports.service import ReportFormat
 
 app = typer.Typer(
@@ -35,10 +36,6 @@ def _acting() -> Principal:
         return principal(lookup)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 @app.command("annual")
 def annual(
     framework: str = typer.Option(..., "--framework", "-f", help="Framework code, e.g. NSP-2022"),
@@ -46,7 +43,6 @@ def annual(
     edition: EditionOption = typer.Option(
         EditionOption.PUBLIC,
         "--edition",
-        "-e",
         help="public: computed as the public reader, whoever you are; classified: needs SECRET clearance",
     ),
     fmt: ReportFormat = typer.Option(
@@ -110,6 +106,6 @@ def annual(
     reader = "the public reader" if report.edition is Edition.PUBLIC else report.reader
     console.print(
         f"wrote {target} ({report.edition.value} edition, marking {report.marking.name}, "
-        f"{_plural(report.headline.objectives_total, 'objective')}, as seen by {reader})",
+        f"{plural(report.headline.objectives_total, 'objective')}, as seen by {reader})",
         highlight=False,
     )

@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 
 from nigran.access.classification import Classification
+from nigran.core.wording import plural
 from nigran.reports import charts
 from nigran.reports.model import STATUS_LABELS, AnnualReport, Edition
 
@@ -77,11 +78,6 @@ def _day(value: date | None) -> str:
     return value.strftime("%d %b %Y") if value else "—"
 
 
-def _plural(count: int, word: str, words: str | None = None) -> str:
-    """``1 objective``, ``2 objectives``: counts in sentences read as English."""
-    return f"{count} {word if count == 1 else (words or word + 's')}"
-
-
 def _section_label(classification: Classification, title: str) -> str:
     """A section as the charts name it: by title (codes mean nothing to a committee), with its marking."""
     return (f"[{classification.name}] " if classification else "") + title
@@ -112,7 +108,7 @@ def environment() -> Environment:
         num=_num,
         delta=_delta,
         day=_day,
-        plural=_plural,
+        plural=plural,
         status=lambda s: STATUS_LABELS.get(s, s),
     )
     env.globals.update(ur=URDU, Classification=Classification, mark_colours=MARK_COLOURS)
