@@ -148,13 +148,13 @@ def run(backend: Backend, yaml_path: Path, tmp: Path, repeat: int) -> dict[str, 
 
             def validate() -> None:
                 with db.session(SYSTEM) as s:
-                    _, problems = service.validate_path(yaml_path, s)
+                    _, problems = service.validate_bytes(yaml_path.read_bytes(), str(yaml_path), s)
                     assert not problems, problems[:3]
                     s.rollback()
 
             def load() -> None:
                 with db.session(SYSTEM) as s:
-                    service.load_path(s, yaml_path)
+                    service.load_bytes(s, yaml_path.read_bytes(), str(yaml_path))
 
             add("validate YAML", timed(validate))
             add("load YAML (validate + insert + audit, one transaction)", timed(load))
@@ -170,13 +170,13 @@ def run(backend: Backend, yaml_path: Path, tmp: Path, repeat: int) -> dict[str, 
 
             def export_csv(csv_path: Path = csv_path) -> None:
                 with db.session(SYSTEM) as s:
-                    export_indicators(s, "BENCH", csv_path, "csv")
+                    csv_path.write_bytes(export_indicators(s, "BENCH", "csv").data)
 
             add("export indicators to CSV", timed(export_csv))
 
             def reimport_csv(csv_path: Path = csv_path) -> None:
                 with db.session(SYSTEM) as s:
-                    result = import_indicators(s, csv_path, "BENCH")
+                    result = import_indicators(s, csv_path.read_bytes(), str(csv_path), "BENCH")
                     assert not result.updated and not result.added
 
             add("import indicators CSV (unchanged: check every cell, write nothing)", timed(reimport_csv))
@@ -184,7 +184,9 @@ def run(backend: Backend, yaml_path: Path, tmp: Path, repeat: int) -> dict[str, 
 
             def load_xlsx(xlsx: Path = xlsx) -> None:
                 with db2.session(SYSTEM) as s:
-                    doc, problems = validate_workbook(xlsx, service.known_entity_codes(s))
+                    doc, problems = validate_workbook(
+                        xlsx.read_bytes(), str(xlsx), service.known_entity_codes(s)
+                    )
                     assert not problems, problems[:3]
                     service.load_document(s, doc, str(xlsx))
 
@@ -204,7 +206,7 @@ def profile_load(backend: Backend, yaml_path: Path) -> None:
         profiler = cProfile.Profile()
         with db.session(SYSTEM) as s:
             profiler.enable()
-            service.load_path(s, yaml_path)
+            service.load_bytes(s, yaml_path.read_bytes(), str(yaml_path))
             s.flush()
         profiler.disable()
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)

@@ -104,7 +104,9 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
 
 
 def _database(templates: Templates, backend: str, seed: str, tmp_path: Path) -> Iterator[Database]:
-    url = templates.copy(backend, seed, tmp_path)
+    folder = tmp_path / f"db-{seed}"  # each fixture its own file, so a test may use two of them
+    folder.mkdir(exist_ok=True)
+    url = templates.copy(backend, seed, folder)
     db = Database(url)
     yield db
     db.dispose()
@@ -133,6 +135,14 @@ def empty_db(templates: Templates, backend: str, tmp_path: Path) -> Iterator[Dat
 def demo_db(templates: Templates, backend: str, tmp_path: Path) -> Iterator[Database]:
     """The state ``nigran demo`` builds: reference data, bundled frameworks, demo users."""
     yield from _database(templates, backend, "demo", tmp_path)
+
+
+@pytest.fixture
+def second_db(templates: Templates, backend: str, tmp_path: Path) -> Iterator[Database]:
+    """Another database with the bundled entities, beside ``db`` (in a folder of its own, so its own file)."""
+    folder = tmp_path / "second"
+    folder.mkdir()
+    yield from _database(templates, backend, "reference", folder)
 
 
 @pytest.fixture

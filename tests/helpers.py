@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from nigran.access.classification import Classification
 from nigran.access.principal import Principal, Role
+from nigran.core.problems import Problem
 from nigran.policy import service
-from nigran.policy.models import Entity
+from nigran.policy.models import Entity, Framework
 from nigran.storage.db import Database
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -40,6 +43,15 @@ def focal(db: Database, entity_code: str) -> Principal:
     )
 
 
+def load_file(session: Session, path: Path) -> Framework:
+    """Load a framework file as the CLI does: its bytes, named by its path in every problem."""
+    return service.load_bytes(session, path.read_bytes(), str(path))
+
+
+def validate_file(path: Path, session: Session | None) -> tuple[Any, list[Problem]]:
+    return service.validate_bytes(path.read_bytes(), str(path), session)
+
+
 def load_fixture(db: Database, name: str = "canary-framework.yaml") -> str:
     with db.session(Principal.system()) as s:
-        return service.load_path(s, FIXTURES / name).code
+        return load_file(s, FIXTURES / name).code

@@ -45,7 +45,7 @@ def test_upgrade_of_a_new_database_loads_the_reference_data(tmp_path: Path):
 
 def test_demo_creates_a_new_database_without_a_user(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'demo.db'}"
-    result = _cli(url, "demo")
+    result = _cli(url, "demo", "--no-serve")
     assert result.exit_code == 0, result.output
     db = Database(url)
     try:
@@ -56,9 +56,11 @@ def test_demo_creates_a_new_database_without_a_user(tmp_path: Path):
 
 def test_demo_on_an_existing_database_needs_an_administrator(demo_db):
     for user in (None, "reader", "analyst"):
-        refused = _cli(demo_db.url, "demo", user=user)
+        refused = _cli(demo_db.url, "demo", "--no-serve", user=user)
         assert refused.exit_code == 3 and "administrators" in refused.output, refused.output
-    assert _cli(demo_db.url, "demo", user="admin").exit_code == 0  # only the demo's data: no --force needed
+    assert (
+        _cli(demo_db.url, "demo", "--no-serve", user="admin").exit_code == 0
+    )  # only the demo's data: no --force needed
 
 
 def test_demo_refuses_a_database_with_other_users_or_data_unless_forced(demo_db):
@@ -66,16 +68,16 @@ def test_demo_refuses_a_database_with_other_users_or_data_unless_forced(demo_db)
         add_user(s, "minister", role=Role.REVIEWER, clearance=Classification.SECRET)
     load_fixture(demo_db)
     before = _count(demo_db, AuditEntry)
-    refused = _cli(demo_db.url, "demo", user="admin")
+    refused = _cli(demo_db.url, "demo", "--no-serve", user="admin")
     assert refused.exit_code == 5, refused.output
     assert "1 account other than the demo's" in refused.output and "1 framework" in refused.output
     assert _count(demo_db, AuditEntry) == before  # nothing was written
-    assert _cli(demo_db.url, "demo", "--force", user="admin").exit_code == 0
+    assert _cli(demo_db.url, "demo", "--no-serve", "--force", user="admin").exit_code == 0
 
 
 def test_demo_on_a_database_without_users_is_a_bootstrap_but_still_refuses_other_data(db):
     load_fixture(db)  # a framework, and no account yet
-    refused = _cli(db.url, "demo")
+    refused = _cli(db.url, "demo", "--no-serve")
     assert refused.exit_code == 5 and "framework" in refused.output, refused.output
 
 

@@ -28,7 +28,7 @@ runner = CliRunner()
 INTERNAL_ERROR = 70
 GLOBAL_WITH_VALUE = {"--db", "--as"}
 # Commands that reach the internet are tested with recordings elsewhere; here only their refusals.
-NETWORK = {("incidents", "sync", "ucdp"), ("incidents", "sync", "acled")}
+NETWORK = {("incidents", "sync", "ucdp"), ("incidents", "sync", "acled"), ("serve",), ("worker",)}  # servers
 
 
 def _leaves(cmd: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:

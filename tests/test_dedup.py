@@ -258,11 +258,11 @@ def test_clearance_and_roles(db) -> None:  # type: ignore[no-untyped-def]
         assert s.scalar(select(func.count(IncidentMerge.id))) == 0
 
 
-def test_cli(pair, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def dedup_cli_as_analyst(db, monkeypatch):  # type: ignore[no-untyped-def]
+    """``nigran incidents dedup …`` run by an analyst on ``db``: ``run(*args, code=0)`` returns the output."""
     from nigran.cli_support import STATE
     from nigran.incidents.dedup_cli import app
 
-    db, ids = pair
     with db.session(SYSTEM) as s:
         add_user(s, "analyst", role=Role.ANALYST, clearance=Classification.RESTRICTED)
     monkeypatch.setattr(STATE, "db_url", db.url)
@@ -274,6 +274,13 @@ def test_cli(pair, monkeypatch) -> None:  # type: ignore[no-untyped-def]
         result = runner.invoke(app, list(args), env={"NIGRAN_USER": ""})
         assert result.exit_code == code, result.output
         return result.output
+
+    return run
+
+
+def test_cli(pair, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    db, ids = pair
+    run = dedup_cli_as_analyst(db, monkeypatch)
 
     out = json.loads(run("candidates", "--from", "2023-09", "--to", "2023-09", "--format", "json"))
     assert [(c["first_id"], c["second_id"]) for c in out] == [(ids["ucdp"], ids["acled"])]

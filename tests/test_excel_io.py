@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
-from tests.helpers import ADMIN, CANARIES, FIXTURES, PUBLIC, load_fixture
+from tests.helpers import ADMIN, CANARIES, FIXTURES, PUBLIC, load_file, load_fixture
 from typer.testing import CliRunner
 
 from nigran.access.classification import Classification
@@ -37,19 +35,6 @@ RICH_CANARIES = [
 ]
 
 
-@pytest.fixture
-def second_db(templates, backend: str, tmp_path: Path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
-    """Another database with the bundled entities, from the same migrated templates as ``db``."""
-    folder = tmp_path / "second"
-    folder.mkdir()
-    url = templates.copy(backend, "reference", folder)
-    second = Database(url)
-    yield second
-    second.dispose()
-    if backend == "postgresql":
-        templates.pg_drop(make_url(url).database or "")
-
-
 def _export_xlsx(db: Database, principal: Principal, code: str, path: Path) -> Path:
     with db.session(principal) as s:
         document_to_workbook(service.export_document(s, code)).save(path)
@@ -67,10 +52,10 @@ def _cells(path: Path) -> str:
 
 def test_yaml_to_database_to_xlsx_to_database_is_lossless(db, second_db, tmp_path):
     with db.session(Principal.system()) as s:
-        service.load_path(s, RICH)
+        load_file(s, RICH)
     xlsx = _export_xlsx(db, ADMIN, "RICH-FW", tmp_path / "rich.xlsx")
     with second_db.session(Principal.system()) as s:
-        service.load_path(s, xlsx)  # the ordinary load path reads .xlsx
+        load_file(s, xlsx)  # the ordinary load path reads .xlsx
     with db.session(ADMIN) as s:
         original = dump_yaml(service.export_document(s, "RICH-FW"))
     with second_db.session(ADMIN) as s:
@@ -95,7 +80,7 @@ def test_yaml_to_database_to_xlsx_to_database_is_lossless(db, second_db, tmp_pat
 
 def test_workbook_layout_and_text_never_becomes_a_formula(db, tmp_path):
     with db.session(Principal.system()) as s:
-        service.load_path(s, RICH)
+        load_file(s, RICH)
     xlsx = _export_xlsx(db, ADMIN, "RICH-FW", tmp_path / "rich.xlsx")
     wb = load_workbook(xlsx)
     assert wb.sheetnames == [
@@ -133,7 +118,7 @@ def test_workbook_layout_and_text_never_becomes_a_formula(db, tmp_path):
 def test_public_reader_workbook_has_no_classified_content(db, tmp_path):
     load_fixture(db)
     with db.session(Principal.system()) as s:
-        service.load_path(s, RICH)
+        load_file(s, RICH)
     text = _cells(_export_xlsx(db, PUBLIC, "CANARY-FW", tmp_path / "c.xlsx"))
     text += _cells(_export_xlsx(db, PUBLIC, "RICH-FW", tmp_path / "r.xlsx"))
     assert "Public indicator" in text and "Tax-to-GDP ratio" in text
@@ -188,10 +173,10 @@ def _break(path: Path) -> Path:
 
 def test_malformed_workbook_reports_every_problem_by_sheet_row_and_column(db, second_db, tmp_path):
     with db.session(Principal.system()) as s:
-        service.load_path(s, RICH)
+        load_file(s, RICH)
     broken = _break(_export_xlsx(db, ADMIN, "RICH-FW", tmp_path / "rich.xlsx"))
     with second_db.session(Principal.system()) as s:
-        _, problems = validate_workbook(broken, service.known_entity_codes(s))
+        _, problems = validate_workbook(broken.read_bytes(), str(broken), service.known_entity_codes(s))
     shown = [str(p) for p in problems]
     prefix = f"{broken}["
     due = f"{prefix}Actions]:2:due: invalid date '2024-02-30': day is out of range for month"
@@ -207,7 +192,7 @@ def test_malformed_workbook_reports_every_problem_by_sheet_row_and_column(db, se
     with second_db.session(Principal.system()) as s:
         audit_before = s.scalar(select(func.count()).select_from(AuditEntry))
     with pytest.raises(InvalidInput) as caught, second_db.session(Principal.system()) as s:
-        service.load_path(s, broken)
+        load_file(s, broken)
     assert f"{prefix}Actions]:2:due:" in str(caught.value)
     with second_db.session(Principal.system()) as s:
         assert s.scalar(select(func.count()).select_from(Framework)) == 0
@@ -217,7 +202,7 @@ def test_malformed_workbook_reports_every_problem_by_sheet_row_and_column(db, se
 def test_workbook_structure_problems(tmp_path):
     not_a_workbook = tmp_path / "x.xlsx"
     not_a_workbook.write_bytes(b"this is not a zip file")
-    doc, problems = workbook_to_document(not_a_workbook)
+    doc, problems = workbook_to_document(not_a_workbook.read_bytes(), str(not_a_workbook))
     assert doc is None and "cannot read the workbook" in str(problems[0])
 
     from openpyxl import Workbook
@@ -239,7 +224,7 @@ def test_workbook_structure_problems(tmp_path):
     sections.append(["A", "B", "Loop A"])
     path = tmp_path / "y.xlsx"
     wb.save(path)
-    _, problems = workbook_to_document(path)
+    _, problems = workbook_to_document(path.read_bytes(), str(path))
     shown = [str(p) for p in problems]
     assert f"{path}[Framework]:5:value: period_end: expected a date YYYY-MM-DD, got 'not a date'" in shown
     assert any(s.startswith(f"{path}[Framework]:6:field: unknown field 'colour'") for s in shown), shown
@@ -248,21 +233,21 @@ def test_workbook_structure_problems(tmp_path):
     sections.delete_cols(4)
     sections.append(["B", "A", "Loop B"])
     wb.save(path)
-    _, problems = workbook_to_document(path)
+    _, problems = workbook_to_document(path.read_bytes(), str(path))
     loops = [str(p) for p in problems if "loop" in p.message]
     assert len(loops) == 2 and all(f"{path}[Sections]:" in s and ":parent:" in s for s in loops), problems
 
 
 def test_rows_without_code_or_parent_are_reported_not_lost(db, tmp_path):
     with db.session(Principal.system()) as s:
-        service.load_path(s, RICH)
+        load_file(s, RICH)
     path = _export_xlsx(db, ADMIN, "RICH-FW", tmp_path / "rich.xlsx")
     wb = load_workbook(path)
     wb["Sections"].append([None, None, "A section without a code"])  # row 7
     wb["Objectives"].append(["RICH.NEW.O1", None, "An objective without a section"])  # row 6
     wb.save(path)
     with db.session(Principal.system()) as s:
-        _, problems = validate_workbook(path, service.known_entity_codes(s))
+        _, problems = validate_workbook(path.read_bytes(), str(path), service.known_entity_codes(s))
     shown = [str(p) for p in problems]
     assert f"{path}[Objectives]:6:section: is missing" in shown, shown
     assert any(p.startswith(f"{path}[Sections]:7:") and "'code' is required" in p for p in shown), shown

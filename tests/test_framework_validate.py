@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-from tests.helpers import ADMIN, FIXTURES
+from tests.helpers import ADMIN, FIXTURES, load_file
 
 from nigran.core.problems import InvalidInput
 from nigran.core.yamldoc import load_yaml
@@ -45,7 +45,7 @@ def test_malformed_file_writes_nothing(db):
     with db.session(ADMIN) as s:
         before = s.scalar(select(func.count()).select_from(Framework))
     with pytest.raises(InvalidInput) as info, db.session(ADMIN) as s:
-        service.load_path(s, MALFORMED)
+        load_file(s, MALFORMED)
     assert len(info.value.problems) == len(EXPECTED)
     with db.session(ADMIN) as s:
         assert s.scalar(select(func.count()).select_from(Framework)) == before
@@ -54,7 +54,7 @@ def test_malformed_file_writes_nothing(db):
 def test_yaml_syntax_error_names_the_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("framework:\n  code: X\n  title: ok\n  period: {start: 2022-01-01\n  sections: []\n")
-    _, problems = service.read_document(bad)
+    _, problems = service.read_document(bad.read_bytes(), str(bad))
     assert len(problems) == 1 and problems[0].line in (4, 5) and "YAML syntax error" in problems[0].message
 
 
@@ -105,7 +105,7 @@ def test_a_failure_midway_rolls_back_the_whole_load(db, monkeypatch):
 
     monkeypatch.setattr(loader.FrameworkBuilder, "build", exploding)
     with pytest.raises(RuntimeError), db.session(ADMIN) as s:
-        service.load_path(s, FIXTURES / "canary-framework.yaml")
+        load_file(s, FIXTURES / "canary-framework.yaml")
     assert flushed["n"] == 3
     with db.session(ADMIN) as s:
         assert s.scalar(select(func.count()).select_from(Indicator)) == 0

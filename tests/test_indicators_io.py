@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
-from tests.helpers import ADMIN, ANALYST, CANARIES, FIXTURES, PUBLIC, SECRET_ONLY, load_fixture
+from tests.helpers import ADMIN, ANALYST, CANARIES, FIXTURES, PUBLIC, SECRET_ONLY, load_file, load_fixture
 from typer.testing import CliRunner
 
 from nigran.access.classification import Classification
@@ -29,7 +29,7 @@ RICH = FIXTURES / "rich-framework.yaml"
 @pytest.fixture
 def rich(db):  # type: ignore[no-untyped-def]
     with db.session(Principal.system()) as s:
-        service.load_path(s, RICH)
+        load_file(s, RICH)
     return db
 
 
@@ -118,7 +118,7 @@ def test_reimporting_an_unchanged_export_changes_nothing(rich, tmp_path):
     for fmt in ("csv", "xlsx"):
         path = _export(rich, ADMIN, tmp_path, fmt)
         with rich.session(ADMIN) as s:
-            result = import_indicators(s, path, "RICH-FW")
+            result = import_indicators(s, path.read_bytes(), str(path), "RICH-FW")
         assert (result.added, result.updated, len(result.unchanged)) == ([], [], 5)
     assert _yaml(rich) == before and _audit_count(rich) == audit
 
@@ -150,13 +150,13 @@ def test_import_updates_by_code_and_adds_under_the_objective_with_audit(rich, tm
     path = _write_csv(tmp_path / "edited.csv", rows)
 
     with rich.session(ANALYST) as s:
-        dry = import_indicators(s, path, "RICH-FW", dry_run=True)
+        dry = import_indicators(s, path.read_bytes(), str(path), "RICH-FW", dry_run=True)
     assert (dry.added, dry.updated) == (["RICH.S2.O1.I3"], ["RICH.S2.O1.I1"])
     audit = _audit_count(rich)
     assert "Remittances" not in _yaml(rich)  # the dry run wrote nothing
 
     with rich.session(ANALYST) as s:  # RESTRICTED clearance: the SECRET row is simply not in its export
-        result = import_indicators(s, path, "RICH-FW")
+        result = import_indicators(s, path.read_bytes(), str(path), "RICH-FW")
     assert (result.added, result.updated) == (["RICH.S2.O1.I3"], ["RICH.S2.O1.I1"])
     with rich.session(ADMIN) as s:
         doc = service.export_document(s, "RICH-FW")["framework"]
@@ -206,7 +206,7 @@ def test_every_bad_cell_is_reported_and_nothing_is_written(rich, tmp_path):
     path = _write_csv(tmp_path / "bad.csv", rows)
     before, audit = _yaml(rich), _audit_count(rich)
     with pytest.raises(InvalidInput) as caught, rich.session(ADMIN) as s:
-        import_indicators(s, path, "RICH-FW")
+        import_indicators(s, path.read_bytes(), str(path), "RICH-FW")
     shown = str(caught.value).splitlines()
     expected = [
         f"{path}:2:baseline_date: invalid date '2022-13-01': month must be in 1..12",
@@ -236,7 +236,7 @@ def test_xlsx_problems_name_the_sheet(rich, tmp_path):
     ws.cell(3, header.index("band_max") + 1, 1)  # band max below band min 2.5
     wb.save(path)
     with pytest.raises(InvalidInput) as caught, rich.session(ADMIN) as s:
-        import_indicators(s, path, "RICH-FW")
+        import_indicators(s, path.read_bytes(), str(path), "RICH-FW")
     assert (
         str(caught.value)
         == f"{path}[Indicators]:3:band_min: indicator RICH.S1.1.O1.I2: band needs numbers with min <= max"
@@ -249,7 +249,7 @@ def test_xlsx_problems_name_the_sheet(rich, tmp_path):
     other = tmp_path / "partial.xlsx"
     partial.save(other)
     with pytest.raises(InvalidInput) as caught, rich.session(ADMIN) as s:
-        import_indicators(s, other, "RICH-FW")
+        import_indicators(s, other.read_bytes(), str(other), "RICH-FW")
     assert str(caught.value).startswith(f"{other}[Targets]:1:colour: unknown column")
 
 
@@ -260,7 +260,7 @@ def test_a_partial_sheet_touches_only_its_columns(rich, tmp_path):
     path = tmp_path / "partial.xlsx"
     partial.save(path)
     with rich.session(ADMIN) as s:
-        result = import_indicators(s, path, "RICH-FW")
+        result = import_indicators(s, path.read_bytes(), str(path), "RICH-FW")
     assert result.updated == ["RICH.S2.O1.I1"]
     with rich.session(ADMIN) as s:
         ind = s.scalar(select(Indicator).where(Indicator.code == "RICH.S2.O1.I1"))
@@ -274,7 +274,7 @@ def test_a_public_reader_may_not_import_changes(rich, tmp_path):
     rows[0]["name"] = "Changed by a reader"
     path = _write_csv(tmp_path / "reader.csv", rows)
     with pytest.raises(AccessDenied), rich.session(PUBLIC) as s:
-        import_indicators(s, path, "RICH-FW")
+        import_indicators(s, path.read_bytes(), str(path), "RICH-FW")
     assert "Changed by a reader" not in _yaml(rich)
 
 
@@ -315,7 +315,7 @@ def test_a_code_taken_above_the_importers_clearance_is_refused_without_writing(r
     path = _write_csv(tmp_path / "clash.csv", rows)
     before, audit = _yaml(rich), _audit_count(rich)
     with pytest.raises(InvalidInput) as caught, rich.session(ANALYST) as s:
-        import_indicators(s, path, "RICH-FW")
+        import_indicators(s, path.read_bytes(), str(path), "RICH-FW")
     # the row and column, and no more than that the code is taken: not its level, title or kind
     assert f"{path}:6:code: code '{secret_code}' is not available in RICH-FW" in str(caught.value)
     assert "CANARY" not in str(caught.value) and "SECRET" not in str(caught.value)

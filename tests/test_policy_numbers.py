@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from tests.helpers import ADMIN
+from tests.helpers import ADMIN, validate_file
 
 from nigran.access.principal import Principal
 from nigran.core.problems import InvalidInput
@@ -85,7 +85,7 @@ def test_non_finite_numbers_and_impossible_dates_are_line_problems_through_valid
     for name, (text, line) in cases.items():
         path = tmp_path / name
         path.write_text(text)
-        _, problems = service.validate_path(path, None)
+        _, problems = validate_file(path, None)
         assert [p.line for p in problems] == [line], (name, problems)
         assert str(problems[0]).startswith(f"{path}:{line}: "), problems
 
@@ -98,7 +98,7 @@ def test_a_json_date_that_does_not_exist_says_why(tmp_path):
         ' "sections": [{"code": "J.S", "title": "S", "objectives": [{"code": "J.O", "title": "O",\n'
         ' "actions": [{"code": "J.A", "title": "A",\n "due": "2025-02-30"}]}]}]}}'
     )
-    _, problems = service.validate_path(path, None)
+    _, problems = validate_file(path, None)
     assert [p.line for p in problems] == [5]
     assert "'due' must be a date YYYY-MM-DD (day is out of range for month)" in problems[0].message
 
@@ -125,7 +125,7 @@ def _export_csv(db, tmp_path: Path) -> list[list[str]]:  # type: ignore[no-untyp
 
 def _import(db, path: Path, **kwargs):  # type: ignore[no-untyped-def]
     with db.session(ADMIN) as s:
-        return import_indicators(s, path, "NUM-FW", **kwargs)
+        return import_indicators(s, path.read_bytes(), str(path), "NUM-FW", **kwargs)
 
 
 def test_a_decimal_comma_is_refused_not_read_as_hundreds(num_db, tmp_path):

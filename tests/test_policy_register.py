@@ -11,21 +11,20 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
-from tests.helpers import ADMIN, ANALYST, FIXTURES, PUBLIC, load_fixture
+from tests.helpers import ADMIN, ANALYST, FIXTURES, PUBLIC, load_file, load_fixture, validate_file
 from typer.testing import CliRunner
 
 from nigran.access.classification import Classification
 from nigran.access.principal import Principal
 from nigran.access.service import add_user
 from nigran.cli import app
+from nigran.cli_support import read_input
 from nigran.core.errors import NotFound
 from nigran.core.problems import InvalidInput
 from nigran.core.yamldoc import load_yaml
 from nigran.policy import excel, schema, service
 from nigran.policy.indicators_io import export_indicators, import_indicators
 from nigran.policy.models import Framework
-from nigran.storage.db import Database
 
 SECRET_FW = """format: nigran-framework/1
 framework:
@@ -59,19 +58,6 @@ framework:
               owner: {owner or "MOI"}
               milestones: [{{code: {code}.M1, title: M, description: "kept in every format"}}]
 """
-
-
-@pytest.fixture
-def second_db(templates, backend: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """Another database with the bundled entities, from the same migrated templates as ``db``."""
-    folder = tmp_path / "second"
-    folder.mkdir()
-    url = templates.copy(backend, "reference", folder)
-    second = Database(url)
-    yield second
-    second.dispose()
-    if backend == "postgresql":
-        templates.pg_drop(make_url(url).database or "")
 
 
 def _load(db, text: str, principal: Principal = ADMIN, name: str = "f.yaml") -> Framework:  # type: ignore[no-untyped-def]
@@ -135,13 +121,13 @@ def test_a_framework_code_taken_by_a_hidden_framework_is_a_problem_not_an_integr
     path = tmp_path / "mine.yaml"
     path.write_text(text)
     with db.session(ANALYST) as s:
-        _, problems = service.validate_path(path, s)
+        _, problems = validate_file(path, s)
     assert [str(p) for p in problems] == [
         f"{path}:3: framework code hidden-fw is not available: choose another"
     ]
     assert "CANARY" not in str(problems) and "SECRET" not in str(problems)
     with db.session(ADMIN) as s:  # who may see it is told plainly
-        _, problems = service.validate_path(path, s)
+        _, problems = validate_file(path, s)
     assert [p.message for p in problems] == ["framework HIDDEN-FW is already loaded"]
 
 
@@ -166,7 +152,7 @@ def test_every_schema_field_has_an_excel_column_and_survives_the_workbook(db, se
     path = tmp_path / "next.xlsx"
     path.write_bytes(data)
     with second_db.session(Principal.system()) as s:
-        service.load_path(s, path)
+        load_file(s, path)
         after = service.export_document(s, "NEXT-FW")
     assert after == before
     milestone = after["framework"]["sections"][0]["objectives"][0]["actions"][0]["milestones"][0]
@@ -223,7 +209,7 @@ def test_formula_text_is_neutralised_in_csv_and_read_back_unchanged(db, tmp_path
     path = tmp_path / "ind.csv"
     path.write_bytes(data)
     with db.session(ADMIN) as s:
-        result = import_indicators(s, path, "next-fw")
+        result = import_indicators(s, path.read_bytes(), str(path), "next-fw")
     assert result.unchanged == ["NEXT-FW.I1"] and not result.updated
 
 
@@ -271,11 +257,12 @@ def test_indicator_export_says_one_indicator(db, tmp_path):
 def test_unknown_codes_and_unreadable_paths_are_domain_errors(db, tmp_path):
     with db.session(PUBLIC) as s, pytest.raises(NotFound):
         service.get_framework(s, "NOPE")
-    _, problems = service.read_document(tmp_path)  # a folder
-    assert [p.message for p in problems] == ["is not a file"]
+    with pytest.raises(InvalidInput) as caught:
+        read_input(tmp_path)  # a folder: the front end reads the file, the service gets its bytes
+    assert [p.message for p in caught.value.problems] == ["is a folder, not a file"]
     binary = tmp_path / "f.yaml"
     binary.write_bytes(b"format: x\n\xff\xfe\x00")
-    _, problems = service.read_document(binary)
+    _, problems = service.read_document(binary.read_bytes(), str(binary))
     assert [(p.line, p.message[:14]) for p in problems] == [(2, "not UTF-8 text")]
     result = run(db, "framework", "show", "NOPE")
     assert result.exit_code == 4 and "no framework 'NOPE'" in result.output

@@ -17,12 +17,15 @@ from nigran.core.errors import NigranError
 from nigran.demo import demo, overview
 from nigran.geo.cli import app as geo_app
 from nigran.incidents.cli import app as incidents_app
+from nigran.jobs.cli import app as jobs_app
+from nigran.jobs.cli import worker
 from nigran.monitoring import cli as monitoring_cli
 from nigran.policy.cli import app as framework_app
 from nigran.policy.indicators_cli import app as indicators_app
 from nigran.reports.cli import app as report_app
 from nigran.storage.cli import app as db_app
 from nigran.storage.errors import first_line, translate_error
+from nigran.web.cli import serve
 
 
 class NigranGroup(TyperGroup):
@@ -115,6 +118,9 @@ app.add_typer(monitoring_cli.app, name="reporting")
 app.add_typer(monitoring_cli.score_app, name="score")
 app.command("demo")(demo)
 app.command("overview")(overview)
+app.command("serve")(serve)
+app.add_typer(jobs_app, name="jobs")
+app.command("worker")(worker)
 
 
 def main() -> None:

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.table import Table
 from sqlalchemy.orm import Session
 
 from nigran.access.principal import Principal
@@ -165,3 +167,21 @@ def pick_format(given: str | None, output: Path | None, allowed: tuple[str, ...]
         message = f"a {fmt} is for the screen: write {' or '.join(file_formats)} to a file"
         raise InvalidInput([Problem(0, message, "--format")])
     return fmt
+
+
+def new_table(
+    *columns: str, numeric: tuple[str, ...] = (), keep: tuple[str, ...] = (), title: str | None = None
+) -> Table:
+    """A terminal table that fits 80 columns: light borders, text folds onto more lines (never "…"),
+    numbers (``numeric``) are right-aligned; they and codes (``keep``) are never wrapped or cut."""
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
+    )
+    for name in columns:
+        if name in numeric:
+            table.add_column(name, justify="right", no_wrap=True, overflow="fold")
+        elif name in keep:
+            table.add_column(name, no_wrap=True, overflow="fold")
+        else:
+            table.add_column(name, overflow="fold")
+    return table

@@ -6,6 +6,9 @@ users — idempotently, then prints the implementation overview.
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
+
 import typer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,6 +35,9 @@ DEMO_USERS = [
     ),
     ("reader", Role.PUBLIC_READER, Classification.PUBLIC, None, "Demo public reader"),
 ]
+#: The demo accounts' web passwords, printed by ``nigran demo``. They are public knowledge: a database with
+#: the demo accounts is for trying Nigran out, and ``demo_blockers`` keeps them away from real data.
+DEMO_PASSWORDS = {username: f"{username}-demo-pass" for username, *_ in DEMO_USERS}
 
 
 def seed_demo(session: Session) -> list[str]:
@@ -46,7 +52,7 @@ def seed_demo(session: Session) -> list[str]:
     load_entities(session)
     loaded = set(session.scalars(select(Framework.code)))
     for path in bundled_frameworks():
-        doc, problems = read_document(path)
+        doc, problems = read_document(path.read_bytes(), str(path))
         if problems:
             raise InvalidInput(problems)
         if str(doc["framework"]["code"]) not in loaded:  # load_document validates it
@@ -55,14 +61,59 @@ def seed_demo(session: Session) -> list[str]:
     for username, role, clearance, entity, name in DEMO_USERS:
         if username not in existing:
             add_user(session, username, role=role, clearance=clearance, entity_code=entity, display_name=name)
+    _set_demo_passwords(session)
     seed_demo_submissions(session)  # illustrative reporting cycles and submissions
+    seed_demo_incidents(session)  # real UCDP events, public
     return done
+
+
+#: The demo's incidents: the real UCDP GED 22.1 events in Pakistan (CC BY 4.0; data/demo/README.md).
+DEMO_INCIDENTS = ("demo", "ged221_pakistan.csv.gz")
+DEMO_INCIDENTS_NAME = "ged221_pakistan.csv"  # what the import records; the version (22.1) comes from it
+
+
+@cache
+def demo_incidents_bytes() -> bytes:
+    """The bundled extract, uncompressed (3.4 MB; kept compressed in the package)."""
+    import gzip
+
+    from nigran.core.paths import data_path
+
+    return gzip.decompress(data_path(*DEMO_INCIDENTS).read_bytes())
+
+
+def _demo_batches(session: Session) -> list[int]:
+    """The import batches that wrote the bundled extract (recognised by its content, not its name)."""
+    from nigran.incidents.models import ImportBatch
+
+    digest = hashlib.sha256(demo_incidents_bytes()).hexdigest()
+    return list(session.scalars(select(ImportBatch.id).where(ImportBatch.file_sha256 == digest)))
+
+
+def seed_demo_incidents(session: Session) -> bool:
+    """Import the real UCDP events as the demo's public incidents, through the same importer as any file;
+    False when an earlier run already did (re-importing would change nothing and cost a second)."""
+    from nigran.incidents.importer import import_stream
+
+    if _demo_batches(session):
+        return False
+    import_stream(session, demo_incidents_bytes(), DEMO_INCIDENTS_NAME, "ucdp-ged")
+    return True
+
+
+def _set_demo_passwords(session: Session) -> None:
+    """Give each demo account without a password its demo password (Argon2id hash), for web sign-in."""
+    from nigran.access.service import set_password
+
+    for user in session.scalars(select(User).where(User.username.in_(list(DEMO_PASSWORDS)))):
+        if user.password_hash is None:
+            set_password(session, user.username, DEMO_PASSWORDS[user.username])
 
 
 def demo_blockers(session: Session) -> list[str]:
     """What in this database is not the demo's: accounts other than the demo's, frameworks that are not
-    bundled, incidents. The demo adds known accounts (a SECRET administrator among them) and illustrative
-    figures, which do not belong beside real data."""
+    bundled, incidents other than the demo's own. The demo adds known accounts (a SECRET administrator among
+    them) and illustrative figures, which do not belong beside real data."""
     from nigran.incidents.models import Incident
     from nigran.reference import bundled_framework_codes
 
@@ -75,7 +126,15 @@ def demo_blockers(session: Session) -> list[str]:
     frameworks = [c for c in session.scalars(select(Framework.code)) if c not in bundled]
     if frameworks:
         found.append(_count(len(frameworks), "framework") + " that the demo does not bundle")
-    incidents = session.scalar(select(func.count(Incident.id))) or 0
+    demo_batches = _demo_batches(session)
+    incidents = (
+        session.scalar(
+            select(func.count(Incident.id)).where(
+                Incident.import_batch_id.is_(None) | Incident.import_batch_id.not_in(demo_batches)
+            )
+        )
+        or 0
+    )
     if incidents:
         found.append(_count(incidents, "incident"))
     return found
@@ -89,13 +148,17 @@ def demo(
     force: bool = typer.Option(
         False, "--force", help="Add the demo to a database that already holds other users or data"
     ),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the web application when ready"),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address the web application listens on"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port the web application listens on"),
 ) -> None:
-    """Create the embedded database with the bundled frameworks and demo data, then print the overview.
+    """Create the embedded database with the bundled frameworks and demo data, print the overview and the
+    demo accounts' passwords, then serve the web application (``--no-serve``: only prepare the database).
 
     On an existing database the demo is administrative: it needs --as an administrator (once the database
     has users), and --force if the database holds anything but the demo.
 
-    Example: nigran demo
+    Example: nigran demo --no-serve
     """
     from nigran.storage.cli import require_admin_of_existing
 
@@ -119,6 +182,24 @@ def demo(
         console.print(f"loaded frameworks: {', '.join(loaded)}")
     console.print(f"database: {db.url}")
     overview()
+    _print_sign_in(host, port)
+    if serve:
+        from nigran.web.cli import serve as serve_app
+
+        serve_app(host=host, port=port, workers=1, jobs=True)
+
+
+def _print_sign_in(host: str, port: int) -> None:
+    from rich import box
+    from rich.table import Table
+
+    table = Table("user", "password", "role", box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+    table.title = f"Web sign-in at http://{host}:{port}/login (demo accounts)"
+    for username, role, clearance, entity, _ in DEMO_USERS:
+        table.add_row(
+            username, DEMO_PASSWORDS[username], f"{role.value} {clearance.name} {entity or ''}".strip()
+        )
+    console.print(table)
 
 
 def overview() -> None:

@@ -7,6 +7,8 @@ who may run the administrative work (demo, seeding, upgrades) on a database that
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -148,3 +150,105 @@ def entity_codes(session: Session, users: list[User]) -> dict[int, str]:
         return {}
     rows = session.execute(select(Entity.id, Entity.code).where(Entity.id.in_(ids)))
     return {entity_id: code for entity_id, code in rows}
+
+
+def get_user(session: Session, username: str) -> User:
+    """One account, for administrators (or the user themself)."""
+    who = principal_of(session)
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not (who.is_system or who.role is Role.ADMINISTRATOR or who.user_id == user.id):
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def update_user(
+    session: Session,
+    username: str,
+    *,
+    role: Role | str | None = None,
+    clearance: Classification | str | None = None,
+    entity_code: str | None = None,
+    display_name: str | None = None,
+    active: bool | None = None,
+) -> User:
+    """Change an account's role, clearance, entity, name or whether it is active (administrators only).
+
+    ``entity_code=""`` removes the entity. The same rules as for a new account hold for the result, and an
+    administrator may not deactivate or demote themself (the last administrator could lock everyone out).
+    """
+    from nigran.policy.service import entity_by_code  # deferred: policy's models import access
+
+    who = principal_of(session)
+    require_administrator(who, "change users")
+    user = get_user(session, username)
+    new_role = parse_role(role) if role is not None else Role(user.role)
+    level = parse_clearance(clearance) if clearance is not None else Classification.parse(user.clearance)
+    if who.user_id == user.id and (active is False or new_role is not Role.ADMINISTRATOR):
+        raise _invalid("role", "an administrator may not deactivate or demote their own account")
+    entity_id = user.entity_id
+    if entity_code is not None:
+        entity_id = entity_by_code(session, entity_code).id if entity_code.strip() else None
+    if new_role is Role.FOCAL_PERSON and entity_id is None:
+        raise _invalid("entity", "a focal person needs an entity: the one they report for")
+    if new_role is Role.PUBLIC_READER and level > Classification.PUBLIC:
+        raise _invalid("clearance", "a public reader has PUBLIC clearance")
+    if display_name is not None:
+        if len(display_name) > DISPLAY_NAME_MAX:
+            raise _invalid("name", f"a display name has at most {DISPLAY_NAME_MAX} characters")
+        user.display_name = display_name.strip() or user.username
+    user.role, user.clearance, user.entity_id = new_role.value, level, entity_id
+    if active is not None:
+        user.active = active
+    session.flush()
+    return user
+
+
+def set_password(
+    session: Session, username: str, password: str, *, current_password: str | None = None
+) -> User:
+    """Set a user's password (Argon2id hash; the password itself is never stored or logged).
+
+    An administrator sets anyone's; any other user only their own, and must give the current one (ASVS
+    2.1.6). Accounts are written by administrators only, so a person's own change is written by the program
+    on their behalf, on the same transaction, and the audit trail names them as the actor.
+    """
+    from dataclasses import replace
+
+    from nigran.access import passwords
+    from nigran.access.guard import PRINCIPAL_KEY, GuardedSession
+
+    who = principal_of(session)
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    own = user is not None and who.user_id == user.id and not who.is_system
+    if user is None or not (own or who.is_system or who.role is Role.ADMINISTRATOR):
+        raise NotFound(f"no user {username!r}")
+    wrong = passwords.problems(password, user.username)
+    if wrong:
+        raise InvalidInput([Problem(0, message, "password") for message in wrong])
+    if own and who.role is not Role.ADMINISTRATOR:
+        if current_password is None or not passwords.verify_password(user.password_hash, current_password):
+            raise _invalid("current_password", "the current password is not right")
+        on_behalf = replace(who, is_system=True)  # the guard lets only administrators write accounts
+        with GuardedSession(bind=session.connection(), info={PRINCIPAL_KEY: on_behalf}) as writer:
+            mine = writer.get(User, user.id)
+            assert mine is not None
+            mine.password_hash = passwords.hash_password(password)
+            writer.flush()
+        session.expire(user)
+        return user
+    if (
+        own
+        and current_password is not None
+        and not passwords.verify_password(user.password_hash, current_password)
+    ):
+        raise _invalid("current_password", "the current password is not right")
+    user.password_hash = passwords.hash_password(password)
+    session.flush()
+    return user
+
+
+def list_entities(session: Session) -> list[Any]:
+    """The entities the session's reader may see, by code (for pickers and the administration pages)."""
+    from nigran.policy.models import Entity  # deferred: policy's models import access
+
+    return list(session.scalars(select(Entity).order_by(Entity.code)))

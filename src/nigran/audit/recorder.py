@@ -6,6 +6,7 @@ with the values before and after, and rolls back with it if the transaction fail
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,6 +25,10 @@ from nigran.storage.base import Base, utcnow
 #: Tables whose rows are not audited: the trail itself, and derived caches that are rebuilt from audited data.
 SKIP_TABLES = {"audit_entry", "alembic_version"}
 DELETED_KEY = "nigran.audit.deleted"
+#: Columns whose values are secrets (password hashes): the trail records that they changed, never the value,
+#: since audit readers must not be handed material for an offline password attack. A short fingerprint of
+#: the stored value stands in, so that a change still shows as a change.
+REDACTED_COLUMNS = frozenset({"password_hash", "token_hash"})
 
 
 def _jsonable(value: Any) -> Any:
@@ -33,8 +38,8 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, bytes):
-        return value.hex()
+    if isinstance(value, bytes):  # file contents (job artifacts): the trail proves which bytes, not a copy
+        return "sha256:" + hashlib.sha256(value).hexdigest()
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, dict | list):
@@ -46,7 +51,7 @@ def _snapshot(obj: Any, *, before: bool) -> dict[str, Any]:
     state = inspect(obj)
     if not before:  # the row as flushed: read the loaded values directly, no attribute history needed
         values = state.dict
-        return {key: _jsonable(values.get(key)) for key in _column_keys(state.mapper)}
+        return _redact({key: _jsonable(values.get(key)) for key in _column_keys(state.mapper)})
     out: dict[str, Any] = {}
     for key in _column_keys(state.mapper):
         hist = state.attrs[key].history
@@ -59,7 +64,14 @@ def _snapshot(obj: Any, *, before: bool) -> dict[str, Any]:
         else:
             value = getattr(obj, key)
         out[key] = _jsonable(value)
-    return out
+    return _redact(out)
+
+
+def _redact(image: dict[str, Any]) -> dict[str, Any]:
+    for key in REDACTED_COLUMNS & image.keys():
+        if image[key] is not None:
+            image[key] = "redacted:" + hashlib.sha256(str(image[key]).encode()).hexdigest()[:8]
+    return image
 
 
 _COLUMN_KEYS: dict[Any, tuple[str, ...]] = {}

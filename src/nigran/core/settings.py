@@ -31,6 +31,10 @@ class Settings:
     acled_email: str | None = None
     debug: bool = False
     busy_timeout_s: float = 30.0  # how long a SQLite writer waits for another writer before "busy, retry"
+    #: the background-job queue: ``redis://…`` for workers on several machines; unset, a SQLite queue file
+    queue_url: str | None = field(default=None, repr=False)
+    #: where files without a natural home go (the queue file of a PostgreSQL install without a queue URL)
+    data_dir: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -45,6 +49,8 @@ class Settings:
             acled_email=env.get("ACLED_EMAIL") or env.get("NIGRAN_ACLED_EMAIL") or None,
             debug=env.get("NIGRAN_DEBUG", "") not in ("", "0", "false"),
             busy_timeout_s=_seconds(env.get("NIGRAN_BUSY_TIMEOUT"), 30.0),
+            queue_url=env.get("NIGRAN_QUEUE_URL") or None,
+            data_dir=Path(env["NIGRAN_DATA_DIR"]).expanduser() if env.get("NIGRAN_DATA_DIR") else None,
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in given:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from nigran.cli_support import console
+from nigran.cli_support import console, new_table
 from nigran.core.jsonout import dumps
 from nigran.core.problems import InvalidInput, Problem
 from nigran.geo.gazetteer import Gazetteer, Match
@@ -117,7 +117,7 @@ def evaluate_ucdp(
             result = run(path)
         except (UnicodeDecodeError, KeyError, ValueError, csv.Error) as exc:
             raise InvalidInput([Problem(0, f"not a UCDP GED CSV export ({exc})", str(path))]) from None
-    table = Table("measure", "value")
+    table = new_table("measure", "value", numeric=("value",))
     for key, value in result.summary().items():
         table.add_row(key, f"{value:.1%}" if isinstance(value, float) else str(value))
     console.print(table)

@@ -17,6 +17,7 @@ from nigran.cli_support import (
     console,
     err_console,
     fail,
+    new_table,
     pick_format,
     read_input,
     reporting_errors,
@@ -461,7 +462,7 @@ def actors_list() -> None:
 
     with session_as_user(readonly=True) as session:
         actors = list(session.scalars(select(Actor).order_by(Actor.code)))
-        table = Table("code", "name", "kind", "aliases", box=box.SIMPLE_HEAD)
+        table = new_table("code", "name", "kind", "aliases")
         for a in actors:
             table.add_row(a.code, a.name, a.kind, ", ".join(a.aliases))
     console.print(table)

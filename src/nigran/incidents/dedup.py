@@ -36,10 +36,11 @@ from nigran.access.guard import principal_of
 from nigran.core.errors import NotFound
 from nigran.core.problems import InvalidInput, Problem
 from nigran.incidents import cube
+from nigran.incidents.analytics import Filters
 from nigran.incidents.dedup_models import IncidentKeepApart, IncidentMerge, _higher
 from nigran.incidents.dedup_score import MIN_SCORE, Candidate, IncidentView, score_pair
 from nigran.incidents.fields import CASUALTY_FIELDS
-from nigran.incidents.models import MEASURES, Incident, IncidentSource
+from nigran.incidents.models import MEASURES, Actor, Incident, IncidentSource
 from nigran.storage.base import utcnow
 
 __all__ = ["Candidate", "find_candidates", "group", "keep_apart", "merge", "unmerge"]
@@ -58,15 +59,36 @@ def _invalid(message: str, field: str = "ids") -> InvalidInput:
     return InvalidInput([Problem(0, message, field)])
 
 
-def _province_code(province: str | None) -> str | None:
-    if not province:
-        return None
-    from nigran.geo.gazetteer import Gazetteer
+def _resolve(
+    session: Session,
+    province: str | None,
+    district: str | None,
+    event_types: Sequence[str],
+    actor: str | None,
+) -> Filters:
+    """Codes, names and aliases through the one resolver of incident filters (unknown: closest matches)."""
+    from nigran.incidents.filters import FilterText, resolve
 
-    code = Gazetteer.bundled().normalise_province(province)
-    if code is None:
-        raise _invalid(f"unknown province {province!r}", "--province")
-    return code
+    text = FilterText(province=province, district=district, event_types=tuple(event_types), actor=actor)
+    return resolve(session, text)
+
+
+def _pair_tests(session: Session, f: Filters) -> list[Callable[[IncidentView], bool]]:
+    """One test per incident filter given; a pair matches a test when either of its incidents passes it.
+
+    Two reports of one event often disagree on exactly these fields (UCDP's coarse ``clash`` against GTD's
+    ``bombing``, an actor only one source names, a district only one source geocoded), so requiring both
+    incidents to match would hide the duplicates an analyst filters for.
+    """
+    tests: list[Callable[[IncidentView], bool]] = []
+    if f.district:
+        tests.append(lambda v: v.district_code == f.district)
+    if f.event_types:
+        tests.append(lambda v: v.event_type in f.event_types)
+    if f.actor:
+        actor_id = session.scalar(select(Actor.id).where(Actor.code == f.actor))
+        tests.append(lambda v: actor_id is not None and v.actor_id == actor_id)
+    return tests
 
 
 def _load_views(
@@ -99,17 +121,26 @@ def find_candidates(
     date_from: date | None = None,
     date_to: date | None = None,
     province: str | None = None,
+    district: str | None = None,
+    event_types: Sequence[str] = (),
+    actor: str | None = None,
     min_score: float = MIN_SCORE,
     same_dataset: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Candidate]:
     """Pairs that pass every hard test and score at least ``min_score``, best first.
 
+    ``date_from``/``date_to`` and ``province`` choose the incidents compared; ``district``, ``event_types``
+    and ``actor`` choose the pairs shown: one whose incidents between them match each (see
+    :func:`_pair_tests`). Filters are codes, names or aliases; an unknown one is ``InvalidInput``.
+
     Incidents are compared only within a district and a one-day window (and, when one lacks a district,
     with the incidents of its province on those days), so the work grows with incidents per district-day,
     not with the square of the table.
     """
-    views = _load_views(session, date_from, date_to, _province_code(province))
+    f = _resolve(session, province, district, event_types, actor)
+    tests = _pair_tests(session, f)
+    views = _load_views(session, date_from, date_to, f.province)
     skip = _kept_apart(session)
     by_district: dict[str, list[IncidentView]] = defaultdict(list)
     by_day: dict[date, list[IncidentView]] = defaultdict(list)
@@ -125,12 +156,16 @@ def find_candidates(
         if a.id == b.id or key in pairs or key in skip:
             return
         pairs.add(key)
+        if not all(test(a) or test(b) for test in tests):
+            return
         cand = score_pair(a, b, same_dataset=same_dataset)
         if cand is not None and cand.score >= min_score:
             found.append(cand)
 
     total = len(by_district) + 1
-    for done, block in enumerate(by_district.values(), 1):
+    for done, (code, block) in enumerate(by_district.items(), 1):
+        if f.district and code != f.district:
+            continue  # neither incident of a pair in another district can match it
         start = 0
         for i, a in enumerate(block):  # block is sorted by date: a sliding window of one day
             while (a.date - block[start].date).days > 1:

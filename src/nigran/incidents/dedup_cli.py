@@ -6,9 +6,8 @@ import json
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from nigran.cli_support import console, fail, reporting_errors, session_as_user
+from nigran.cli_support import console, fail, new_table, reporting_errors, session_as_user
 from nigran.core.wording import plural
 from nigran.incidents import dedup
 from nigran.incidents.dedup_models import IncidentKeepApart, IncidentMerge
@@ -28,6 +27,15 @@ def candidates(
     province: str | None = typer.Option(
         None, "--province", help="Province code or name, e.g. PK-KP or Sindh"
     ),
+    district: str | None = typer.Option(
+        None, "--district", help="Code or name, e.g. Quetta: pairs with an incident there"
+    ),
+    event_type: list[str] | None = typer.Option(
+        None, "--type", help="Pairs with an incident of one of these event types (repeatable)"
+    ),
+    actor: str | None = typer.Option(
+        None, "--actor", help="Registry code, name or alias, e.g. TTP: pairs with an incident of it"
+    ),
     min_score: float = typer.Option(MIN_SCORE, "--min-score", help="Lowest score shown (0-1)"),
     same_dataset: bool = typer.Option(
         False, "--same-dataset", help="Also pair records of one curated dataset (UCDP, ACLED, GTD)"
@@ -37,7 +45,10 @@ def candidates(
 ) -> None:
     """List candidate duplicate pairs, best first, with the reason for every criterion.
 
-    Example: nigran --as analyst incidents dedup candidates --from 2024 --province PK-KP
+    --from/--to/--province choose the incidents compared; --district/--type/--actor show a pair when at
+    least one of its two incidents matches each of them (two sources of one event often disagree on them).
+
+    Example: nigran --as analyst incidents dedup candidates --from 2024 --province PK-KP --type bombing
     """
     if fmt not in ("table", "json"):
         fail("--format is table or json")
@@ -49,14 +60,16 @@ def candidates(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with reporting_errors(), session_as_user() as session:
+    with reporting_errors(), session_as_user(readonly=True) as session:
         # one resolver for every filter: codes, names and aliases, or an error listing the closest
-        f = resolve(session, FilterText(date_from=date_from, date_to=date_to, province=province))
+        text = FilterText(date_from, date_to, province, district, tuple(event_type or ()), actor)
+        f = resolve(session, text)
         with Progress(*columns, console=console, transient=True) as bar:
             task = bar.add_task("dedup", total=None)
             found = dedup.find_candidates(
-                session, date_from=f.date_from, date_to=f.date_to, province=f.province, min_score=min_score,
-                same_dataset=same_dataset, progress=lambda n, t: bar.update(task, completed=n, total=t),
+                session, date_from=f.date_from, date_to=f.date_to, province=f.province, district=f.district,
+                event_types=f.event_types, actor=f.actor, min_score=min_score, same_dataset=same_dataset,
+                progress=lambda n, t: bar.update(task, completed=n, total=t),
             )  # fmt: skip
         shown = found[:limit] if limit else found
         if fmt == "json":
@@ -67,7 +80,7 @@ def candidates(
         if not found:
             console.print("no candidate duplicates")
             return
-        table = Table("first", "second", "score", "why")
+        table = new_table("first", "second", "score", "why", numeric=("first", "second", "score"))
         for c in shown:
             table.add_row(str(c.first_id), str(c.second_id), f"{c.score:.2f}", "\n".join(c.reasons))
         console.print(table)
@@ -146,7 +159,16 @@ def show(incident_id: int = typer.Argument(..., help="Any incident of the group"
     """
     with reporting_errors(), session_as_user(readonly=True) as session:
         members = dedup.group(session, incident_id)
-        table = Table("incident", "role", "date", "district", "type", "killed", "injured")
+        table = new_table(
+            "incident",
+            "role",
+            "date",
+            "district",
+            "type",
+            "killed",
+            "injured",
+            numeric=("incident", "killed", "injured"),
+        )
         for i, inc in enumerate(members):
             role = "survivor" if i == 0 else "duplicate"
             table.add_row(

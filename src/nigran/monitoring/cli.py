@@ -12,9 +12,8 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from nigran.cli_support import console, err_console, pick_format, session_as_user
+from nigran.cli_support import console, err_console, new_table, pick_format, session_as_user
 from nigran.core import outputs
 from nigran.core.numbers import NumberError
 from nigran.core.wording import plural
@@ -100,7 +99,7 @@ def cycles_list(framework: str = FW) -> None:
     if not rows:
         console.print(f"{framework} has no reporting cycles yet.")
         return
-    table = Table("cycle", "kind", "period", "deadline")
+    table = new_table("cycle", "kind", "period", "deadline")
     for r in rows:
         table.add_row(*r)
     console.print(table)
@@ -286,7 +285,7 @@ def show(submission_id: int = SUBMISSION) -> None:
         )
         rows = render.history_rows(sub)
     console.print(head, highlight=False)
-    table = Table("#", "step", "by, when", "value / status", "evidence, comment")
+    table = new_table("#", "step", "by, when", "value / status", "evidence, comment", numeric=("#",))
     for r in rows:
         table.add_row(*r)
     console.print(table)
@@ -315,7 +314,7 @@ def due(
     if not items:
         console.print("Nothing overdue.")
         return
-    table = Table("entity", "item", "state", "reminder")
+    table = new_table("entity", "item", "state", "reminder")
     table.columns[1].min_width = max(len(i.item_code) for i in items)  # a code is never cut
     for column in table.columns:
         column.overflow = "fold"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import warnings
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -40,10 +43,15 @@ class _Sheet:
         self.file, self.name, self.cols, self.out = file, name, cols, out
 
     def problem(self, row: int, column: str, message: str) -> None:
-        letter = get_column_letter(self.cols.index(column) + 1)
-        self.out.append(
-            Problem(row, f"sheet '{self.name}', row {row}, column {letter} ({column}): {message}", self.file)
-        )
+        self.out.append(_at(self.file, self.name, row, self.cols.index(column) + 1, message, column))
+
+
+def _at(file: str, sheet: str, row: int, col: int, message: str, header: str | None = None) -> Problem:
+    """The one form of a cell's problem: sheet, row, column letter and, where known, the column's name."""
+    named = f" ({header})" if header else ""
+    return Problem(
+        row, f"sheet '{sheet}', row {row}, column {get_column_letter(col)}{named}: {message}", file
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -73,11 +81,81 @@ def _day(sheet: _Sheet, row: int, column: str, value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
+    if value == "#VALUE!":  # how openpyxl reads a date serial number beyond the calendar, or an error cell
+        sheet.problem(
+            row, column, "is not a date (an error, or a number beyond the calendar): type YYYY-MM-DD"
+        )
+        return None
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
         sheet.problem(row, column, f"{value!r} is not a date (YYYY-MM-DD)")
         return None
+
+
+def _open_workbook(data: bytes, file: str) -> Any:
+    """The workbook, or every problem that stops it being read, naming the cell where one is to blame.
+
+    openpyxl refuses a whole workbook for one cell stored as a date that is no date (``2024-02-30``), with
+    a message that names no cell; such cells are found and named like every other bad cell. A date serial
+    number beyond the calendar is read as ``#VALUE!`` (and reported by :func:`_day`), not warned about.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Cell \S+ is marked as a date", category=UserWarning)
+            return load_workbook(io.BytesIO(data), data_only=True)
+    except ValueError as exc:
+        found = _bad_date_cells(data, file)
+        reason = f"cannot read the workbook: {exc}"
+        raise InvalidInput(found or [Problem(0, reason, file)]) from None
+    except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
+        raise InvalidInput([Problem(0, f"cannot read the workbook: {exc}", file)]) from None
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_SHEET_COLUMNS = {"Indicators": IND_COLS, "Milestones": MS_COLS}
+
+
+def _bad_date_cells(data: bytes, file: str) -> list[Problem]:
+    """A problem for each cell stored as a date (``t="d"``) whose text is no date, read from the sheets'
+    XML; none if the workbook's parts cannot be found (the caller then reports the workbook as unreadable)."""
+    from xml.etree.ElementTree import ParseError, fromstring
+
+    out: list[Problem] = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            book = fromstring(archive.read("xl/workbook.xml"))
+            rels = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target") or "" for r in rels}
+            for sheet in book.iter(f"{_MAIN}sheet"):
+                target = targets.get(sheet.get(_REL_ID), "")
+                with archive.open(target.lstrip("/") if target.startswith("/") else f"xl/{target}") as fh:
+                    out += _bad_dates_in_sheet(fh, file, sheet.get("name") or "")
+    except (KeyError, OSError, ValueError, ParseError, zipfile.BadZipFile):
+        return []
+    return out
+
+
+def _bad_dates_in_sheet(xml: BinaryIO, file: str, name: str) -> list[Problem]:
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.utils.datetime import from_ISO8601
+
+    out: list[Problem] = []
+    cols = _SHEET_COLUMNS.get(name, [])
+    for _, cell in iterparse(xml):
+        if cell.tag != f"{_MAIN}c" or cell.get("t") != "d":
+            continue
+        text = cell.findtext(f"{_MAIN}v") or ""
+        try:
+            from_ISO8601(text)
+        except ValueError:
+            row, col = coordinate_to_tuple(cell.get("r") or "A1")
+            header = cols[col - 1] if col <= len(cols) else None
+            out.append(_at(file, name, row, col, f"{text!r} is not a date (YYYY-MM-DD)", header))
+    return out
 
 
 def _meta(wb: Any, file: str) -> dict[str, str]:
@@ -127,10 +205,7 @@ def plan_workbook(
     """Check the whole workbook (a path, or the bytes of an upload as a stream named ``name``); raise
     ``InvalidInput`` listing every problem, or return what to record."""
     file = name or str(source)
-    try:
-        wb = load_workbook(source, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
-        raise InvalidInput([Problem(0, f"cannot read the workbook: {exc}", file)]) from None
+    wb = _open_workbook(source.read_bytes() if isinstance(source, Path) else source.read(), file)
     meta = _meta(wb, file)
     try:
         cycle = service.get_cycle(session, meta.get("framework", ""), meta.get("cycle", ""))

@@ -6,9 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from rich.table import Table
-
-from nigran.cli_support import console
+from nigran.cli_support import console, new_table
 from nigran.core.wording import plural
 from nigran.monitoring import score_output
 from nigran.monitoring.scorecards import CycleComparison
@@ -62,11 +60,14 @@ def print_score(comparison: CycleComparison, by: str | None) -> None:
         highlight=False,
     )
     entity_level = (by or "section") in ("entity", "province")
-    table = Table(title=f"by {by or 'section'}", title_justify="left")
-    for name in ("code", "title", "score", "status", "change", "complete", "on time", "items"):
-        table.add_column(name, no_wrap=name in ("code", "score", "change"))
-    if entity_level:
-        table.add_column("overdue")
+    columns = ["code", "title", "score", "status", "change", "complete", "on time", "items"]
+    table = new_table(
+        *columns,
+        *(["overdue"] if entity_level else []),
+        numeric=("score", "change", "complete", "on time", "items", "overdue"),
+        keep=("code",),
+        title=f"by {by or 'section'}",
+    )
     for r in rows:
         cells = [
             r["code"],
@@ -120,11 +121,8 @@ def print_queue(items: list[QueueItem]) -> None:
     if not items:
         console.print("Nothing awaits review.")
         return
-    table = Table("id", "entity", "item", "value", "submitted")
-    table.columns[0].no_wrap = True
+    table = new_table("id", "entity", "item", "value", "submitted", numeric=("id",))
     table.columns[2].min_width = max(len(q.item_code) for q in items)  # a code is never cut
-    for column in table.columns:
-        column.overflow = "fold"
     for q in items:
         value = (
             f"{number(q.value)} {q.unit or ''}".strip()
@@ -136,8 +134,8 @@ def print_queue(items: list[QueueItem]) -> None:
             f"{q.submission_id}{'*' if q.state == 'resubmitted' else ''}",
             f"{q.entity}\n{q.entity_name}",
             f"{q.item_code}\n{q.item_title}",
-            f"{value}\n{q.cycle}: {day(q.period_start)} to {day(q.period_end)}{mark}",
-            f"{day(q.submitted_at)}\nby {q.submitted_by or NONE}",
+            f"{value}\nfor {q.cycle}{mark}",
+            f"{q.submitted_at:%Y-%m-%d}\n{q.submitted_by or NONE}" if q.submitted_at else NONE,
         )
     console.print(table)
     resubmitted = sum(1 for q in items if q.state == "resubmitted")

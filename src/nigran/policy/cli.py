@@ -14,7 +14,15 @@ from typing import Any
 import typer
 from rich.tree import Tree
 
-from nigran.cli_support import FORCE_HELP, console, fail, pick_format, print_problems, session_as_user
+from nigran.cli_support import (
+    FORCE_HELP,
+    console,
+    fail,
+    pick_format,
+    print_problems,
+    read_input,
+    session_as_user,
+)
 from nigran.core import jsonout, outputs
 from nigran.policy import service
 from nigran.policy.derive import diff_documents
@@ -30,12 +38,14 @@ app = typer.Typer(
 def validate(file: Path = typer.Argument(..., help="A framework file (.yaml, .json or .xlsx)")) -> None:
     """Check a framework file and print every problem as FILE:LINE: message; exits 2 if there is any.
 
-    The format is read from the file's suffix: .xlsx/.xlsm is a workbook, anything else YAML or JSON.
+    The format is read from the file's suffix (.xlsx/.xlsm is a workbook, .yaml/.yml/.json text); a file
+    with another suffix is a workbook if its content is one, else YAML or JSON.
 
     Example: nigran framework validate my-framework.yaml
     """
+    data = read_input(file)
     with session_as_user(readonly=True) as session:
-        _, problems = service.validate_path(file, session)
+        _, problems = service.validate_bytes(data, str(file), session)
     if problems:
         print_problems(problems)
         raise typer.Exit(2)
@@ -49,8 +59,9 @@ def load(files: list[Path] = typer.Argument(..., help="Framework files (.yaml, .
     Example: nigran --as admin framework load src/nigran/data/frameworks/nsp-2022.yaml
     """
     for file in files:
+        data = read_input(file)
         with session_as_user() as session:
-            framework = service.load_path(session, file)
+            framework = service.load_bytes(session, data, str(file))
             console.print(f"loaded {framework.code}: {framework.title}", highlight=False)
 
 

@@ -9,7 +9,6 @@ classification cell inherits the parent's level exactly like an absent ``classif
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from nigran.core.problems import Problem
@@ -183,19 +182,20 @@ def _readme(wb: Any) -> None:
 
 
 # -- reading (see excel_reader) -------------------------------------------------------------------
-def workbook_to_document(path: Path) -> tuple[Any, list[Problem]]:
-    """Read a framework workbook into the document form; lines are sheet rows, problems name the cell."""
+def workbook_to_document(data: bytes, name: str) -> tuple[Any, list[Problem]]:
+    """Read a framework workbook (its bytes, named ``name``) into the document form; lines are sheet rows,
+    problems name the cell."""
     from nigran.policy.excel_reader import WorkbookReader
 
-    doc, problems = WorkbookReader(path).read()
+    doc, problems = WorkbookReader(data, name).read()
     return (None, sorted(problems)) if problems else (doc, [])
 
 
-def validate_workbook(path: Path, known_entities: set[str]) -> tuple[Any, list[Problem]]:
+def validate_workbook(data: bytes, name: str, known_entities: set[str]) -> tuple[Any, list[Problem]]:
     """Read and validate a workbook, reporting every problem at once with its sheet, row and column.
 
     On success the document's lines are plain sheet rows, ready for ``load_document``.
     """
     from nigran.policy.excel_reader import validate_encoded
 
-    return validate_encoded(path, known_entities)
+    return validate_encoded(data, name, known_entities)

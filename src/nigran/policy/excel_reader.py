@@ -7,7 +7,6 @@ entity, a classification below the parent's) can be traced back to ``FILE[Sheet]
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from nigran.core.problems import Problem
@@ -51,15 +50,16 @@ class WorkbookReader:
     """Rebuilds the document; with ``encode`` every line is ``row * 1000 + column`` so that problems found
     later by the validator can be traced back to a sheet column (see :func:`validate_workbook`)."""
 
-    def __init__(self, path: Path, *, encode: bool = False) -> None:
-        self.path = path
+    def __init__(self, data: bytes, name: str, *, encode: bool = False) -> None:
+        self.data = data
+        self.name = name
         self.encode = encode
         self.problems: list[Problem] = []
         self.codes: dict[str, tuple[str, int]] = {}
         self.tables: dict[str, Table] = {}
 
     def label(self, sheet: str) -> str:
-        return f"{self.path}[{sheet}]"
+        return f"{self.name}[{sheet}]"
 
     def line_for(self, table: Table) -> Any:
         def line_of(row: int, key: str | None) -> int:
@@ -71,12 +71,12 @@ class WorkbookReader:
 
     def read(self) -> tuple[LineDict | None, list[Problem]]:
         try:
-            sheets = read_xlsx_sheets(self.path)
+            sheets = read_xlsx_sheets(self.data)
         except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-            return None, [Problem(1, f"cannot read the workbook: {exc}", str(self.path))]
+            return None, [Problem(1, f"cannot read the workbook: {exc}", self.name)]
         for required in ("Framework", "Sections"):
             if required not in sheets:
-                self.problems.append(Problem(1, f"the workbook has no sheet {required!r}", str(self.path)))
+                self.problems.append(Problem(1, f"the workbook has no sheet {required!r}", self.name))
         if "Framework" not in sheets:
             return None, self.problems
         fw = self.framework(sheets["Framework"])
@@ -262,15 +262,17 @@ def _decode(node: Any) -> None:
             _decode(value)
 
 
-def validate_encoded(path: Path, known_entities: set[str]) -> tuple[LineDict | None, list[Problem]]:
+def validate_encoded(
+    data: bytes, name: str, known_entities: set[str]
+) -> tuple[LineDict | None, list[Problem]]:
     """Read with encoded lines, validate, and trace each validator problem back to its cell."""
     from nigran.policy.validate import validate_document
 
-    reader = WorkbookReader(path, encode=True)
+    reader = WorkbookReader(data, name, encode=True)
     doc, problems = reader.read()
     if doc is None:
         return None, sorted(problems)
-    problems = problems + [locate(p, reader) for p in validate_document(doc, str(path), known_entities)]
+    problems = problems + [locate(p, reader) for p in validate_document(doc, name, known_entities)]
     if problems:
         return None, sorted(problems)
     _decode(doc)

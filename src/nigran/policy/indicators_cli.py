@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from nigran.cli_support import FORCE_HELP, console, pick_format, session_as_user
+from nigran.cli_support import FORCE_HELP, console, pick_format, read_input, session_as_user
 from nigran.core import outputs
 from nigran.core.wording import plural
 
@@ -75,9 +75,10 @@ def import_(
 
     if fmt is not None:
         fmt = pick_format(fmt, file, INDICATOR_FORMATS, "csv")
+    data = read_input(file)
     with session_as_user(readonly=dry_run) as session, _progress() as progress:
         progress.add_task(f"checking {file}" if dry_run else f"importing {file}", total=None)
-        result = import_indicators(session, file, framework, dry_run=dry_run, fmt=fmt)
+        result = import_indicators(session, data, str(file), framework, dry_run=dry_run, fmt=fmt)
         if dry_run:
             session.rollback()
     verb = "would be" if dry_run else "were"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -35,7 +34,7 @@ from nigran.policy.models import (
     Responsibility,
     Section,
 )
-from nigran.policy.service import get_framework, known_entity_codes
+from nigran.policy.service import get_framework, is_workbook, known_entity_codes
 from nigran.policy.tabular import (
     CellProblem,
     Column,
@@ -146,35 +145,32 @@ class ImportResult:
     unchanged: list[str] = field(default_factory=list)
 
 
-def read_table(path: Path, fmt: str | None = None) -> Table:
-    """The indicator table of a CSV file, or of a workbook's 'Indicators' sheet (else its first sheet).
+def read_table(data: bytes, name: str, fmt: str | None = None) -> Table:
+    """The indicator table of a CSV file's bytes, or of a workbook's 'Indicators' sheet (else its first).
 
-    ``fmt`` (csv or xlsx) names the format; without it the file's suffix does (anything else is CSV).
+    ``fmt`` (csv or xlsx) names the format; without it the name's suffix does, failing that the bytes (a
+    zip archive is a workbook); anything else is CSV. ``name`` is the ``FILE`` of every problem.
     """
-    if not path.is_file():
-        raise InvalidInput(
-            [Problem(0, "file not found" if not path.exists() else "is not a file", str(path))]
-        )
-    fmt = fmt or ("xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
+    fmt = fmt or ("xlsx" if is_workbook(data, name) else "csv")
     if fmt not in INDICATOR_FORMATS:
-        raise InvalidInput([Problem(0, f"unknown format {fmt!r} (xlsx or csv)", str(path))])
+        raise InvalidInput([Problem(0, f"unknown format {fmt!r} (xlsx or csv)", name)])
     if fmt == "csv":
         try:
-            return Table(str(path), read_csv_rows(path), IMPORT_COLUMNS, targets=True)
+            return Table(name, read_csv_rows(data), IMPORT_COLUMNS, targets=True)
         except UnicodeDecodeError:
             message = "not UTF-8 text: in Excel, save it as 'CSV UTF-8 (Comma delimited)'"
-        except (OSError, csv.Error) as exc:
+        except csv.Error as exc:
             message = f"cannot read the file: {exc}"
-        raise InvalidInput([Problem(1, message, str(path))])
+        raise InvalidInput([Problem(1, message, name)])
     try:
-        sheets = read_xlsx_sheets(path)
+        sheets = read_xlsx_sheets(data)
     except Exception as exc:  # openpyxl and zipfile raise many kinds for what is not a workbook
-        raise InvalidInput([Problem(1, f"cannot read the workbook: {exc}", str(path))]) from None
+        raise InvalidInput([Problem(1, f"cannot read the workbook: {exc}", name)]) from None
     names = [n for n in sheets if n != "README"]
     if not names:
-        raise InvalidInput([Problem(1, "the workbook has no sheet of indicators", str(path))])
-    name = "Indicators" if "Indicators" in sheets else names[0]
-    return Table(f"{path}[{name}]", sheets[name], IMPORT_COLUMNS, targets=True)
+        raise InvalidInput([Problem(1, "the workbook has no sheet of indicators", name)])
+    sheet = "Indicators" if "Indicators" in sheets else names[0]
+    return Table(f"{name}[{sheet}]", sheets[sheet], IMPORT_COLUMNS, targets=True)
 
 
 class IndicatorImport:
@@ -436,10 +432,17 @@ def update(ind: Indicator, node: dict[str, Any], parent: Classification, builder
 
 
 def import_indicators(
-    session: Session, path: Path, framework_code: str, *, dry_run: bool = False, fmt: str | None = None
+    session: Session,
+    data: bytes,
+    name: str,
+    framework_code: str,
+    *,
+    fmt: str | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
-    """Check every row of ``path``; if all are valid and not ``dry_run``, apply them in this transaction."""
-    table = read_table(path, fmt)
+    """Check every row of a file's bytes (named ``name`` in every problem); if all are valid and not
+    ``dry_run``, apply them in this transaction."""
+    table = read_table(data, name, fmt)
     framework = get_framework(session, framework_code)
     job = IndicatorImport(session, framework, table)
     if not table.problems:  # a header problem makes every row suspect: report it alone

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import func, select
@@ -34,7 +34,17 @@ from nigran.policy.models import (
 )
 from nigran.policy.validate import validate_document
 
-XLSX_SUFFIXES = (".xlsx", ".xlsm")
+#: the formats a file's suffix names
+SUFFIX_FORMATS = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".csv": "csv",
+}
+FRAMEWORK_FORMATS = ("yaml", "json", "xlsx")
+WORKBOOK_MAGIC = b"PK\x03\x04"  # a zip archive, as every xlsx workbook is
 
 
 def known_entity_codes(session: Session | None) -> set[str]:
@@ -51,28 +61,31 @@ def known_entity_codes(session: Session | None) -> set[str]:
     return set(session.scalars(select(Entity.code)))
 
 
-def read_document(path: Path) -> tuple[Any, list[Problem]]:
-    """Read a framework from YAML, JSON or an Excel workbook into the document form, with problems."""
-    name = str(path)
-    if not path.exists():
-        return None, [Problem(0, "file not found", name)]
-    if not path.is_file():
-        return None, [Problem(0, "is not a file", name)]
-    if path.suffix.lower() in XLSX_SUFFIXES:
+def is_workbook(data: bytes, name: str) -> bool:
+    """Whether a file is an Excel workbook: its name's suffix says so, or failing that its bytes do (every
+    xlsx is a zip archive), so that an upload without a telling name is still read the right way."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix in SUFFIX_FORMATS:
+        return SUFFIX_FORMATS[suffix] == "xlsx"
+    return data.startswith(WORKBOOK_MAGIC)
+
+
+def read_document(data: bytes, name: str) -> tuple[Any, list[Problem]]:
+    """A framework from the bytes of a YAML, JSON or Excel file into the document form, with problems.
+
+    ``name`` (the file's name as the user gave it) is the ``FILE`` of every problem.
+    """
+    if is_workbook(data, name):
         from nigran.policy.excel import workbook_to_document
 
-        return workbook_to_document(path)
-    try:
-        if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            return None, [Problem(1, f"file too large (limit {MAX_DOCUMENT_BYTES:,} bytes)", name)]
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(0, f"cannot read the file: {exc.strerror}", name)]
+        return workbook_to_document(data, name)
     return parse_document(data, name)
 
 
 def parse_document(data: bytes, name: str = "<document>") -> tuple[Any, list[Problem]]:
     """A YAML or JSON framework from bytes (JSON is YAML, so one reader serves both with line numbers)."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        return None, [Problem(1, f"file too large (limit {MAX_DOCUMENT_BYTES:,} bytes)", name)]
     try:
         return load_yaml_bytes(data, name), []
     except InvalidInput as exc:
@@ -100,17 +113,22 @@ def code_problem(session: Session, doc: Any, filename: str) -> Problem | None:
     return None
 
 
-def validate_path(path: Path, session: Session | None) -> tuple[Any, list[Problem]]:
-    if path.suffix.lower() in XLSX_SUFFIXES and path.is_file():
+def validate_bytes(data: bytes, name: str, session: Session | None) -> tuple[Any, list[Problem]]:
+    """Every problem of a framework file (its bytes, named ``name``), nothing written; the document if none.
+
+    With a session, its entities and framework codes count; without one (a pure file check) the bundled
+    entities stand in.
+    """
+    if is_workbook(data, name):
         from nigran.policy.excel import validate_workbook
 
-        doc, problems = validate_workbook(path, known_entity_codes(session))
+        doc, problems = validate_workbook(data, name, known_entity_codes(session))
     else:
-        doc, problems = read_document(path)
+        doc, problems = parse_document(data, name)
         if not problems:
-            problems = validate_document(doc, str(path), known_entity_codes(session))
+            problems = validate_document(doc, name, known_entity_codes(session))
     if not problems and session is not None:
-        clash = code_problem(session, doc, str(path))
+        clash = code_problem(session, doc, name)
         problems = [clash] if clash else []
     return doc, problems
 
@@ -129,11 +147,12 @@ def load_document(
     return framework
 
 
-def load_path(session: Session, path: Path) -> Framework:
-    doc, problems = validate_path(path, session)
+def load_bytes(session: Session, data: bytes, name: str) -> Framework:
+    """Validate and load a framework file's bytes; any problem raises ``InvalidInput`` and writes nothing."""
+    doc, problems = validate_bytes(data, name, session)
     if problems:
         raise InvalidInput(problems)
-    return load_document(session, doc, str(path), validated=True)
+    return load_document(session, doc, name, validated=True)
 
 
 def _find_framework(session: Session, code: str) -> Framework | None:
@@ -251,23 +270,6 @@ def entity_by_code(session: Session, code: str) -> Entity:
     if entity is None:
         raise NotFound(f"no entity {code!r}")
     return entity
-
-
-#: the formats a file's suffix names
-SUFFIX_FORMATS = {
-    ".yaml": "yaml",
-    ".yml": "yaml",
-    ".json": "json",
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-    ".csv": "csv",
-}
-FRAMEWORK_FORMATS = ("yaml", "json", "xlsx")
-
-
-def format_from_suffix(path: Path | None) -> str | None:
-    """The format a file name says it holds (``nsp.xlsx`` → ``xlsx``), or ``None`` if it says none."""
-    return SUFFIX_FORMATS.get(path.suffix.lower()) if path is not None else None
 
 
 def export_framework(session: Session, code: str, fmt: str) -> bytes:

@@ -8,12 +8,12 @@ caller decides to write nothing. Writing guards text that a spreadsheet would ru
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from nigran.access.classification import Classification
@@ -197,12 +197,6 @@ def target_year(header: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def guard_text(value: Any, *, for_csv: bool = True) -> Any:
-    """Text that starts like a formula is marked so that no spreadsheet runs it (the one rule of
-    :mod:`nigran.core.cells`, for CSV and xlsx alike); reading undoes the mark with ``cells.unguard``."""
-    return cells.neutralise(value)
-
-
 _QUOTED = re.compile(r"'([a-z_]+)'")
 _HINTS = {
     "no unit": "unit",
@@ -325,11 +319,12 @@ class Table:
             yield Row(number, values, targets, percent)
 
 
-def read_xlsx_sheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """All sheets of a workbook as lists of row tuples (values only; formulas give their cached result)."""
+def read_xlsx_sheets(data: bytes) -> dict[str, list[tuple[Any, ...]]]:
+    """All sheets of a workbook's bytes as lists of row tuples (values only; formulas give their cached
+    result)."""
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True, data_only=True)
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         return {ws.title: [tuple(_cell_value(c) for c in r) for r in ws.iter_rows()] for ws in wb.worksheets}
     finally:
@@ -345,15 +340,11 @@ def _cell_value(cell: Any) -> Any:
     return value
 
 
-def read_csv_rows(path: Path) -> list[tuple[Any, ...]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return [tuple(r) for r in csv.reader(fh)]
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
-    """UTF-8 with a byte-order mark, so Excel shows Urdu text correctly when it opens the file."""
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        write_csv_stream(fh, header, rows)
+def read_csv_rows(data: bytes) -> list[tuple[Any, ...]]:
+    """The rows of a UTF-8 CSV file's bytes (a byte-order mark, as Excel writes, is dropped); raises
+    ``UnicodeDecodeError`` or ``csv.Error`` for the caller to name the file."""
+    text = data.decode("utf-8-sig")
+    return [tuple(r) for r in csv.reader(io.StringIO(text, newline=""))]
 
 
 def write_csv_stream(fh: Any, header: list[str], rows: list[list[Any]]) -> None:

@@ -1,9 +1,11 @@
 """Imports every domain's models so that ``Base.metadata`` is complete (for Alembic and tests)."""
 
+from nigran.access import auth_models  # noqa: F401
 from nigran.access import models as access_models  # noqa: F401
 from nigran.audit import models as audit_models  # noqa: F401
 from nigran.geo import models as geo_models  # noqa: F401
 from nigran.incidents import dedup_models  # noqa: F401
 from nigran.incidents import models as incident_models  # noqa: F401
+from nigran.jobs import models as job_models  # noqa: F401
 from nigran.monitoring import models as monitoring_models  # noqa: F401
 from nigran.policy import models as policy_models  # noqa: F401

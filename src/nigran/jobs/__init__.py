@@ -1,0 +1,1 @@
+"""Background jobs: imports, exports and reports that run outside a request (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Authentication for the web: passwords, database-stored sessions, CSRF, API tokens, sign-in lock-out."""
