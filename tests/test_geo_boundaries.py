@@ -190,3 +190,20 @@ def test_the_bundled_geojson_is_the_conversion_of_the_shared_source(shared_data:
         assert [f["properties"]["shapeID"] for f in converted["features"]] == [
             f["properties"]["shapeID"] for f in ours["features"]
         ]
+
+
+def test_every_unit_and_entity_has_its_own_urdu_name_in_arabic_script() -> None:
+    """docs/maps.md says no bundled unit or entity lacks an Urdu name; this keeps it true."""
+    import yaml
+
+    from nigran.core.paths import data_path
+
+    for file, key in (("admin_units.yaml", "units"), ("entities.yaml", "entities")):
+        rows = yaml.safe_load(data_path(file).read_text(encoding="utf-8"))[key]
+        names = [str(r.get("name_ur") or "") for r in rows]
+        lacking = [
+            r["code"] for r, n in zip(rows, names, strict=True) if not re.search(r"[\u0600-\u06ff]", n)
+        ]
+        assert lacking == [], f"{file}: no Urdu name for {lacking}"
+        assert not [n for n in names if re.search(r"[A-Za-z]", n)], f"{file}: Latin letters in an Urdu name"
+        assert len(set(names)) == len(names), f"{file}: two share an Urdu name"

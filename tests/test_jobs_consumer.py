@@ -14,7 +14,7 @@ from tests.jobs_support import INCIDENTS, attached, job, submit, user
 
 from nigran.access.models import User
 from nigran.access.principal import Principal
-from nigran.core.errors import Busy
+from nigran.core.errors import Busy, StorageUnavailable
 from nigran.core.settings import Settings
 from nigran.incidents.models import ImportBatch
 from nigran.jobs import queue as job_queue
@@ -176,3 +176,14 @@ def test_a_disabled_accounts_job_fails_instead_of_running_as_anyone_else(demo_db
         runner.run_job(queue, job_id)
     failed = job(demo_db, job_id)
     assert failed.state == "failed" and "disabled" in (failed.error or "") and failed.output is None
+
+
+def test_queue_settings_come_from_the_environment_and_hide_the_password(tmp_path: Path) -> None:
+    env = {"NIGRAN_QUEUE_URL": "redis://:s3cret@queue:6379/0", "NIGRAN_DATA_DIR": str(tmp_path)}
+    settings = Settings.from_env(env)
+    assert settings.queue_url == env["NIGRAN_QUEUE_URL"] and settings.data_dir == tmp_path
+    assert "s3cret" not in repr(settings)
+    with pytest.raises(StorageUnavailable):
+        job_queue.make_huey(Settings(queue_url="amqp://broker/"))
+    with pytest.raises(StorageUnavailable):  # the queue file's folder must exist
+        job_queue.make_huey(Settings(database_url="postgresql+psycopg://h/db", data_dir=tmp_path / "none"))

@@ -72,9 +72,8 @@ DEMO_INCIDENTS = ("demo", "ged221_pakistan.csv.gz")
 DEMO_INCIDENTS_NAME = "ged221_pakistan.csv"  # what the import records; the version (22.1) comes from it
 
 
-@cache
 def demo_incidents_bytes() -> bytes:
-    """The bundled extract, uncompressed (3.4 MB; kept compressed in the package)."""
+    """The bundled extract, uncompressed (3.4 MB; kept compressed in the package, not cached in memory)."""
     import gzip
 
     from nigran.core.paths import data_path
@@ -86,8 +85,12 @@ def _demo_batches(session: Session) -> list[int]:
     """The import batches that wrote the bundled extract (recognised by its content, not its name)."""
     from nigran.incidents.models import ImportBatch
 
-    digest = hashlib.sha256(demo_incidents_bytes()).hexdigest()
-    return list(session.scalars(select(ImportBatch.id).where(ImportBatch.file_sha256 == digest)))
+    return list(session.scalars(select(ImportBatch.id).where(ImportBatch.file_sha256 == _demo_digest())))
+
+
+@cache
+def _demo_digest() -> str:
+    return hashlib.sha256(demo_incidents_bytes()).hexdigest()
 
 
 def seed_demo_incidents(session: Session) -> bool:

@@ -33,6 +33,8 @@ def check_target(path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """The resolved path to write, or :class:`OutputRefused` saying why not (before any work is done)."""
     try:
         return _check_target(path, force=force)
+    except OutputRefused:
+        raise
     except OSError as exc:  # a name too long, a path through a file, a folder we may not look into
         raise OutputRefused(f"{path}: cannot write here: {exc.strerror or exc}") from None
 

@@ -36,12 +36,7 @@ FORCE = typer.Option(False, "--force", help="Replace the output file if it exist
 
 
 def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise service.invalid(option, f"{text!r} is not a date (YYYY-MM-DD)") from None
+    return service.read_day(text, option)
 
 
 def _value(text: str | None, option: str = "--value") -> float | str | None:

@@ -385,8 +385,11 @@ def _sync_obligation(sub: Submission) -> None:
 
 
 def get_submission(session: Session, submission_id: int) -> Submission:
+    """The submission, if the reader may see it: a focal person sees their own entity's only (another
+    entity's is "not found", as if absent, so ids reveal nothing)."""
     sub = session.get(Submission, submission_id)
-    if sub is None:
+    who = principal_of(session)
+    if sub is None or (who.entity_id is not None and sub.entity_id != who.entity_id):
         raise NotFound(f"no submission {submission_id} that you may see")
     return sub
 
@@ -429,6 +432,18 @@ def transition(
             merged.note,
         )
         sub.period_start, sub.period_end = merged.period_start, merged.period_end  # type: ignore[assignment]
+    if action == "submit":  # a draft may be incomplete; what is submitted may not (value, evidence, …)
+        item = ItemRef(indicator=sub.indicator, milestone=sub.milestone)
+        current = ValueInput(
+            item.code,
+            sub.value,
+            sub.milestone_status,
+            sub.period_start,
+            sub.period_end,
+            sub.evidence,
+            sub.note,
+        )
+        check_submission(item, current, sub.cycle, True)
     workflow.apply(session, sub, action, comment=comment, at=at)
     _sync_obligation(sub)
     workflow.flush(session)
@@ -478,6 +493,7 @@ class QueueItem:
     evidence: str | None
     #: the reader drafted, submitted or edited it, so four eyes forbid them to verify it
     own: bool
+    classification: Classification = Classification.PUBLIC
 
 
 #: Who may list the review queue: those who review, and focal persons (their own entity's submissions).
@@ -532,6 +548,128 @@ def review_queue(
                 submitted_at=sub.submitted_at,
                 evidence=sub.evidence,
                 own=who.username in workflow.authors(sub),
+                classification=Classification.parse(sub.classification),
             )
         )
     return out
+
+
+# ---- one step from a form or an API call ----------------------------------------------------------------
+# The web and the command line type the same things (text for a value, a date, a status); these read them
+# once, so a form, a JSON body and a CLI option meet the same rules and the same messages.
+
+#: The workflow steps a person asks for by name (``edit`` keeps a draft a draft with new values).
+STEPS = ("edit", "submit", "verify", "return", "resubmit")
+
+
+def read_day(text: str | date | None, field: str) -> date | None:
+    """A date typed as ``YYYY-MM-DD`` (blank: none), or ``InvalidInput`` naming the field."""
+    if text is None or isinstance(text, date):
+        return text
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise invalid(field, f"{text.strip()[:40]!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _blank(text: str | None) -> str | None:
+    return text.strip() or None if isinstance(text, str) else text
+
+
+def reader_entity(session: Session, entity_code: str | None) -> Entity | None:
+    """The entity a request is about. A focal person's is always their own (naming another is refused, so
+    no one can list or act for an entity they do not report for); others name one, or mean all (``None``)."""
+    who = principal_of(session)
+    if who.entity_id is not None:
+        own = session.get(Entity, who.entity_id)
+        if own is None:
+            raise NotFound(f"{who.username}'s entity is not visible at their clearance")
+        if entity_code and entity_code.strip().upper() != own.code.upper():
+            raise AccessDenied(f"{who.username} reports for {own.code} only, not for {entity_code.strip()}")
+        return own
+    return entity_by_code(session, entity_code) if entity_code and entity_code.strip() else None
+
+
+def report_value(
+    session: Session,
+    framework_code: str,
+    cycle_code: str,
+    item_code: str,
+    *,
+    value: float | str | None = None,
+    status: str | None = None,
+    period_start: str | date | None = None,
+    period_end: str | date | None = None,
+    evidence: str | None = None,
+    note: str | None = None,
+    entity_code: str | None = None,
+    draft: bool = False,
+) -> Submission:
+    """Report one value or milestone status as typed (a form, a JSON body): a new draft or submission."""
+    start, end = read_day(period_start, "period_start"), read_day(period_end, "period_end")
+    cycle = get_cycle(session, framework_code, cycle_code)
+    entity = reader_entity(session, entity_code)
+    status = _blank(status)
+    data = value_input(
+        session,
+        cycle,
+        item_code,
+        value,
+        status.lower().replace(" ", "_") if status else None,
+        start,
+        end,
+        _blank(evidence),
+        _blank(note),
+    )
+    return submit(session, cycle, entity.code if entity is not None else None, data, draft=draft)
+
+
+def step(
+    session: Session,
+    submission_id: int,
+    action: str,
+    *,
+    value: float | str | None = None,
+    status: str | None = None,
+    period_start: str | date | None = None,
+    period_end: str | date | None = None,
+    evidence: str | None = None,
+    note: str | None = None,
+    comment: str | None = None,
+    expected_version: int | None = None,
+) -> Submission:
+    """One workflow step asked for by name, with any corrected values as typed.
+
+    Submitting a draft with new values edits it first (both steps are in its history); the version the
+    caller read is checked before anything changes, so a stale form is refused as a conflict.
+    """
+    if action not in STEPS:
+        raise invalid("action", f"unknown step {action!r} (allowed: {', '.join(STEPS)})")
+    start, end = read_day(period_start, "period_start"), read_day(period_end, "period_end")
+    status = _blank(status)
+    changes = ValueInput(
+        "",
+        read_submission_value(session, submission_id, value),
+        status.lower().replace(" ", "_") if status else None,
+        start,
+        end,
+        _blank(evidence),
+        _blank(note),
+    )
+    changed = any(
+        v is not None
+        for v in (changes.value, changes.milestone_status, start, end, changes.evidence, changes.note)
+    )
+    if action == "submit" and changed:
+        transition(session, submission_id, "edit", changes=changes, expected_version=expected_version)
+        return transition(session, submission_id, "submit")
+    return transition(
+        session,
+        submission_id,
+        action,
+        comment=_blank(comment),
+        expected_version=expected_version,
+        changes=changes if changed else None,
+    )

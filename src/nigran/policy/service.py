@@ -211,6 +211,12 @@ def list_frameworks(session: Session) -> list[FrameworkSummary]:
 
 def export_document(session: Session, code: str) -> dict[str, Any]:
     """Loads the whole tree in a fixed number of queries (one per level), then converts it."""
+    return framework_to_dict(load_tree(session, code))
+
+
+def load_tree(session: Session, code: str) -> Framework:
+    """The framework with every item the reader may see, loaded in a fixed number of queries (one per
+    level), so that walking the tree (export, the register's page) issues no query per item."""
     framework = session.scalar(
         select(Framework)
         .where(Framework.id == get_framework(session, code).id)
@@ -235,7 +241,7 @@ def export_document(session: Session, code: str) -> dict[str, Any]:
     )
     if framework is None:
         raise NotFound(f"no framework {code!r}")
-    return framework_to_dict(framework)
+    return framework
 
 
 def derive(
@@ -290,3 +296,74 @@ def export_framework(session: Session, code: str, fmt: str) -> bytes:
     buffer = io.BytesIO()
     document_to_workbook(doc).save(buffer)
     return buffer.getvalue()
+
+
+#: The kinds of item a framework holds, by the name the web and the API use for them.
+ITEM_MODELS: dict[str, type[Section | Objective | Indicator | Action | Milestone]] = {
+    "section": Section,
+    "objective": Objective,
+    "indicator": Indicator,
+    "action": Action,
+    "milestone": Milestone,
+}
+
+
+def get_item(session: Session, framework_code: str, kind: str, code: str) -> Any:
+    """The visible item of ``kind`` with this code in the framework, exactly or without regard to case.
+
+    A hidden item is not found exactly like a missing one, so that the answer reveals nothing about it.
+    """
+    model = ITEM_MODELS.get(kind)
+    if model is None:
+        raise InvalidInput([Problem(0, f"unknown kind of item {kind!r} ({', '.join(ITEM_MODELS)})", "kind")])
+    framework = get_framework(session, framework_code)
+    code = code.strip()
+    where = model.framework_id == framework.id
+    item = session.scalar(select(model).where(where, model.code == code))
+    if item is None:
+        found = list(session.scalars(select(model).where(where, func.lower(model.code) == code.lower())))
+        item = found[0] if len(found) == 1 else None
+    if item is None:
+        raise NotFound(f"{framework.code} has no {kind} {code!r}")
+    return item
+
+
+def items_query(session: Session, framework_code: str, kind: str) -> Any:
+    """A ``select`` of the framework's items of one kind, in document order; the caller pages or sorts it
+    (through the session, so the access guard filters both the rows and their count)."""
+    model = ITEM_MODELS.get(kind)
+    if model is None:
+        raise InvalidInput([Problem(0, f"unknown kind of item {kind!r} ({', '.join(ITEM_MODELS)})", "kind")])
+    framework = get_framework(session, framework_code)
+    return select(model).where(model.framework_id == framework.id).order_by(model.id)
+
+
+def diff_frameworks(session: Session, earlier: str, later: str) -> list[Any]:
+    """What was added, removed and changed from one framework to another (items matched by code), as the
+    reader may see both; :class:`nigran.policy.derive.Change` rows."""
+    from nigran.policy.derive import diff_documents
+
+    return diff_documents(export_document(session, earlier), export_document(session, later))
+
+
+def require_register_writer(principal: Any) -> None:
+    """Loading frameworks and importing indicator tables changes the register: analysts and administrators
+    only (the roles the access guard lets write its rows). Checked before a file is read, so that a refused
+    user learns nothing from the file's problems."""
+    from nigran.access.guard import Classified
+    from nigran.core.errors import AccessDenied
+
+    if principal.is_system or principal.role in Classified.__write_roles__:
+        return
+    raise AccessDenied(f"only analysts and administrators may change the register ({principal.role.value})")
+
+
+def framework_level(session: Session, code: str) -> Any:
+    """The highest classification among the framework and the items of it the reader may see: the marking
+    of a page or file that shows the framework's items without naming each one's level (a diff)."""
+    framework = get_framework(session, code)
+    levels = {framework.classification}
+    for model in ITEM_MODELS.values():
+        stmt = select(model.classification).where(model.framework_id == framework.id).distinct()
+        levels.update(session.scalars(stmt))
+    return max(levels)
