@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.cookiejar
 import json
 import os
 import random
@@ -52,7 +53,7 @@ _CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 #: Incident filters an analyst combines (all valid for the bundled UCDP extract, 1989-2021).
 PROVINCES = ["PK-KP", "PK-BA", "PK-SD", "PK-PB", "Khyber Pakhtunkhwa", "Balochistan"]
-DISTRICTS = ["Quetta", "Peshawar", "Karachi", "North Waziristan", "Swat"]
+DISTRICTS = ["Quetta", "Peshawar", "Kech", "North Waziristan", "Swat"]
 PERIODS = [("2019", "2021"), ("2014", "2016"), ("2009", "2010"), ("2020-01", "2020-12"), (None, None)]
 FRAMEWORKS = ["NSP-2022", "NAP-2021"]
 
@@ -104,14 +105,14 @@ class User:
             return None
         run.sent += 1
         headers = kwargs.pop("headers", {})
-        cookies = None
         if self.identity is not None:
-            cookies = self.identity.cookies
+            # A Cookie header rather than the client's jar: the roles share one client, not one session.
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.identity.cookies.items())
             if method != "GET":
                 headers["X-CSRF-Token"] = self.identity.csrf
         started = time.monotonic()
         try:
-            response = await self.client.request(method, path, headers=headers, cookies=cookies, **kwargs)
+            response = await self.client.request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
             self._record(group, started, error=f"{method} {path}: {type(exc).__name__} {exc}")
             return None
@@ -278,36 +279,41 @@ MIX: list[tuple[str, float, str | None, Callable[[User], Awaitable[None]]]] = [
 ]
 
 
-async def sign_in(client: httpx.AsyncClient, username: str) -> Identity:
-    """One sign-in per demo account (Argon2 and the sign-in rate limit make 200 sign-ins a different
-    benchmark); the simulated users of the role share its session."""
-    jar = httpx.Cookies()
-    page = await client.get("/login", cookies=jar)
-    jar.update(page.cookies)
-    token = _CSRF.search(page.text)
-    assert token, "no csrf-token on /login"
-    data = {
-        "username": username,
-        "password": DEMO_PASSWORDS[username],
-        "csrf_token": token.group(1),
-        "next": "/",
-    }
-    answer = await client.post("/login", data=data, cookies=jar)
-    if answer.status_code != 303:
-        raise RuntimeError(f"sign-in as {username} failed: {answer.status_code} {answer.text[:200]}")
-    jar.update(answer.cookies)
-    account = await client.get("/account", cookies=jar)
-    token = _CSRF.search(account.text)
-    assert token, "no csrf-token on /account"
-    return Identity(cookies=dict(jar.items()), csrf=token.group(1))
+async def sign_in(url: str, username: str) -> Identity:
+    """One sign-in per demo account, on a client of its own (Argon2 and the sign-in rate limit make 200
+    sign-ins a different benchmark); the simulated users of the role then share its session."""
+    async with httpx.AsyncClient(base_url=url) as client:
+        page = await client.get("/login")
+        token = _CSRF.search(page.text)
+        assert token, "no csrf-token on /login"
+        data = {"username": username, "password": DEMO_PASSWORDS[username], "csrf_token": token.group(1)}
+        answer = await client.post("/login", data={**data, "next": "/"})
+        if answer.status_code != 303:
+            raise RuntimeError(f"sign-in as {username} failed: {answer.status_code} {answer.text[:200]}")
+        account = await client.get("/account")
+        token = _CSRF.search(account.text)
+        assert token, "no csrf-token on /account"
+        return Identity(cookies=dict(client.cookies.items()), csrf=token.group(1))
+
+
+def _no_cookies() -> httpx.Cookies:
+    """A jar that keeps nothing: the load client is shared by every role, so a cookie one response sets
+    must not follow another user's requests (anonymous citizens stay anonymous)."""
+    return httpx.Cookies(
+        http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    )
 
 
 async def one_run(url: str, args: argparse.Namespace, seed: int) -> dict[str, Any]:
-    limits = httpx.Limits(max_connections=args.users, max_keepalive_connections=args.users)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=args.timeout) as client:
-        identities = {
-            account: await sign_in(client, account) for _, _, account, _ in MIX if account is not None
-        }
+    # keep-alive shorter than uvicorn's 5 s, so that the client, not the server, closes an idle connection
+    # (otherwise a request can race the server's close and fail with a ReadError that is no server fault)
+    limits = httpx.Limits(
+        max_connections=args.users, max_keepalive_connections=args.users, keepalive_expiry=4.0
+    )
+    identities = {account: await sign_in(url, account) for _, _, account, _ in MIX if account is not None}
+    async with httpx.AsyncClient(
+        base_url=url, limits=limits, timeout=args.timeout, cookies=_no_cookies()
+    ) as client:
         start = time.monotonic()
         run = Run(
             deadline=start + args.warmup + args.duration,
@@ -446,8 +452,9 @@ def main() -> None:
                 flush=True,
             )
             for name, g in result["groups"].items():
-                for sample in g["samples"]:
+                for sample in g["samples"][:2]:
                     print(f"  {name}: {sample}", flush=True)
+            print(table(median_of([result])), flush=True)
             runs.append(result)
         return runs
 

@@ -349,3 +349,17 @@ def test_diff_between_frameworks_and_between_cycles(register_db) -> None:
     changes = admin.get(f"/api/frameworks/{FW}/changes", params={"cycle": "2025", "previous": "2024"}).json()
     assert changes["cycle"] == "2025" and changes["previous"] == "2024"
     assert any(c["level"] == "framework" for c in changes["changes"])
+
+
+def test_item_lists_filter_by_parent_and_a_hidden_parent_is_unknown(register_db) -> None:
+    analyst = client_for(register_db, "analyst")
+    path = f"/api/frameworks/{FW}/indicators"
+    children = analyst.get(path, params={"parent": PUBLIC_OBJ, "per_page": 500}).json()["items"]
+    assert children and {i["objective"] for i in children} == {PUBLIC_OBJ}
+    hidden = analyst.get(path, params={"parent": "CF.QX9S.S2.O1"})
+    missing = analyst.get(path, params={"parent": "CF.S9.O9"})
+    assert hidden.status_code == missing.status_code == 422
+    assert hidden.json()["errors"][0]["field"] == "parent"
+    assert "QX9S" not in hidden.text.replace("'CF.QX9S.S2.O1'", "")
+    admin = client_for(register_db, "admin").get(path, params={"parent": "CF.QX9S.S2.O1"}).json()
+    assert admin["total"] >= 1

@@ -3,7 +3,7 @@ the application in-process (ASGI), as the anonymous public and as an administrat
 is exempt from CSRF, so generated bodies reach the services).
 
 Checked for every generated input: no server error (5xx), and a response whose schema the description
-declares matches it. Bounded and deterministic: ``NIGRAN_FUZZ_EXAMPLES`` examples per operation (default 6),
+declares matches it. Bounded and deterministic: ``NIGRAN_FUZZ_EXAMPLES`` examples per operation (default 10),
 derandomised, no example database, no deadline (2 shared cores).
 """
 
@@ -22,7 +22,7 @@ from tests.web_canaries import Planted, leaked
 from tests.web_canaries import planted_database as _planted_database
 from tests.web_support import app_for
 
-EXAMPLES = int(os.environ.get("NIGRAN_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("NIGRAN_FUZZ_EXAMPLES", "10"))
 CHECKS = [checks.not_a_server_error, checks.response_schema_conformance]
 #: Operations a generated request could use to lock the fuzzing user out of the rest of the run.
 SELF_LOCKING = ("/api/tokens/{token_id}",)

@@ -28,13 +28,13 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from tests import reports_canary
+from tests.helpers import load_fixture
 
 from nigran.access.classification import Classification
 from nigran.access.principal import Principal, Role
 from nigran.demo import DEMO_PASSWORDS
 from nigran.storage.db import Database
-from tests import reports_canary
-from tests.helpers import load_fixture
 
 INCIDENTS = Path(__file__).parent / "fixtures" / "incidents" / "synthetic.csv"
 
@@ -199,11 +199,16 @@ def _keys(db: Database) -> dict[str, list[tuple[str, Classification]]]:
 
 @contextmanager
 def planted_database(templates: Any, backend: str, folder: Path) -> Iterator[Planted]:
-    """A copy of the reference template with everything planted; dropped afterwards."""
+    """A copy of the reference template with everything planted; dropped afterwards. Files without a home
+    of their own (the job queue of a PostgreSQL database) go to ``folder``, not the current folder."""
+    import pytest
+
     url = templates.copy(backend, "reference", folder)
     db = Database(url)
     try:
-        yield plant(db, backend)
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("NIGRAN_DATA_DIR", str(folder))
+            yield plant(db, backend)
     finally:
         db.dispose()
         if backend == "postgresql":

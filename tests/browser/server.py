@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -80,14 +81,17 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (uvicorn shuts down gracefully, workers included), then SIGKILL if it hangs."""
+    """SIGTERM to the server's process group (uvicorn shuts down gracefully, workers included), then
+    SIGKILL to the whole group if it hangs, so that no worker process outlives the tests."""
     if process.poll() is None:
-        process.terminate()
-        try:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # workers left behind by a parent that did stop
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
 
 
 @contextlib.contextmanager
@@ -100,7 +104,12 @@ def serving(
     args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), *extra]
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [*_NIGRAN, *args], env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT
+            [*_NIGRAN, *args],
+            env=env,
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:

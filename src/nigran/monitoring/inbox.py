@@ -14,6 +14,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from nigran.access.classification import Classification
+from nigran.access.guard import principal_of
+from nigran.access.principal import Role
 from nigran.core.problems import InvalidInput, Problem
 from nigran.monitoring import service
 from nigran.monitoring.models import Obligation, ReportingCycle, Submission
@@ -247,6 +249,8 @@ def submissions_query(
     """Submissions matching the filters; unknown values are refused."""
     wanted = _choice(state, SUBMISSION_STATES, "state")
     stmt = _scope(session, Submission, select(Submission), framework_code, cycle_code, entity_code)
+    if principal_of(session).role is Role.PUBLIC_READER:  # verified values only, as the register shows
+        stmt = stmt.where(Submission.state == "verified")
     if wanted:
         stmt = stmt.where(Submission.state == wanted)
     if item_code and item_code.strip():

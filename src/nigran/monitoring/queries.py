@@ -125,8 +125,11 @@ def item_submissions(session: Session, item: Indicator | Milestone) -> list[Subm
         .options(selectinload(Submission.events))
         .order_by(Submission.period_end.desc(), Submission.id.desc())
     )
-    if principal_of(session).role is Role.PUBLIC_READER:
+    who = principal_of(session)
+    if who.role is Role.PUBLIC_READER:
         stmt = stmt.where(Submission.state.in_(PUBLISHED_STATES))
+    elif who.entity_id is not None:  # a focal person: another entity's work in progress is not theirs to see
+        stmt = stmt.where(Submission.state.in_(PUBLISHED_STATES) | (Submission.entity_id == who.entity_id))
     out = []
     for sub in session.scalars(stmt):
         if sub.entity is None or sub.cycle is None:

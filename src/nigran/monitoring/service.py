@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from nigran.access.classification import Classification
 from nigran.access.guard import principal_of
-from nigran.access.principal import Role
+from nigran.access.principal import Principal, Role
 from nigran.core.errors import AccessDenied, Conflict, NotFound
 from nigran.core.numbers import NumberError
 from nigran.core.problems import InvalidInput, Problem
@@ -384,12 +384,21 @@ def _sync_obligation(sub: Submission) -> None:
         ob.status = sub.state  # bumps the obligation's version: concurrent writers collide here
 
 
+def _published_for(who: Principal, sub: Submission) -> bool:
+    """Public readers see verified values only (as the register shows them): the workflow is not theirs."""
+    return who.role is not Role.PUBLIC_READER or sub.state == "verified"
+
+
 def get_submission(session: Session, submission_id: int) -> Submission:
     """The submission, if the reader may see it: a focal person sees their own entity's only (another
     entity's is "not found", as if absent, so ids reveal nothing)."""
     sub = session.get(Submission, submission_id)
     who = principal_of(session)
-    if sub is None or (who.entity_id is not None and sub.entity_id != who.entity_id):
+    if (
+        sub is None
+        or (who.entity_id is not None and sub.entity_id != who.entity_id)
+        or not _published_for(who, sub)
+    ):
         raise NotFound(f"no submission {submission_id} that you may see")
     return sub
 

@@ -381,8 +381,12 @@ def _list_route(plural: str, kind: Kind) -> None:
         session: ReadSession,
         params: PageParams = Depends(page_params),
         fmt: str | None = Depends(export_format),
+        parent: Annotated[
+            str | None,
+            Query(max_length=120, description="Only the children of this section, objective or action"),
+        ] = None,
     ) -> Any:
-        stmt = service.items_query(session, code, kind.kind)
+        stmt = service.items_query(session, code, kind.kind, parent=parent)
         model = service.ITEM_MODELS[kind.kind]
         if fmt:
             return _table(fmt, [kind.serialise(x) for x in session.scalars(stmt)], f"{code}-{plural}")

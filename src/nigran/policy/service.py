@@ -328,14 +328,34 @@ def get_item(session: Session, framework_code: str, kind: str, code: str) -> Any
     return item
 
 
-def items_query(session: Session, framework_code: str, kind: str) -> Any:
-    """A ``select`` of the framework's items of one kind, in document order; the caller pages or sorts it
-    (through the session, so the access guard filters both the rows and their count)."""
+#: Each kind's parent, by the column that links them: the ``parent`` filter of item lists.
+PARENTS = {
+    "section": ("section", "parent_id"),
+    "objective": ("section", "section_id"),
+    "indicator": ("objective", "objective_id"),
+    "action": ("objective", "objective_id"),
+    "milestone": ("action", "action_id"),
+}
+
+
+def items_query(session: Session, framework_code: str, kind: str, *, parent: str | None = None) -> Any:
+    """A ``select`` of the framework's items of one kind, in document order, optionally only the children
+    of ``parent`` (a section, objective or action code); the caller pages or sorts it (through the session,
+    so the access guard filters both the rows and their count). An unknown parent is invalid input, never
+    an empty list, and a hidden one is unknown."""
     model = ITEM_MODELS.get(kind)
     if model is None:
         raise InvalidInput([Problem(0, f"unknown kind of item {kind!r} ({', '.join(ITEM_MODELS)})", "kind")])
     framework = get_framework(session, framework_code)
-    return select(model).where(model.framework_id == framework.id).order_by(model.id)
+    stmt = select(model).where(model.framework_id == framework.id).order_by(model.id)
+    if parent:
+        parent_kind, column = PARENTS[kind]
+        try:
+            found = get_item(session, framework.code, parent_kind, parent)
+        except NotFound as exc:
+            raise InvalidInput([Problem(0, exc.message, "parent")]) from None
+        stmt = stmt.where(getattr(model, column) == found.id)
+    return stmt
 
 
 def diff_frameworks(session: Session, earlier: str, later: str) -> list[Any]:

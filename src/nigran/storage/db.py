@@ -20,7 +20,7 @@ from nigran.audit import recorder  # noqa: F401  (registers the audit trail on G
 from nigran.config import database_url
 from nigran.core.outputs import protect
 from nigran.core.settings import Settings
-from nigran.storage.errors import translate_error
+from nigran.storage.errors import out_of_range, translate_error
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: object) -> None:
@@ -112,6 +112,10 @@ class Database:
             if translated is None:
                 raise
             raise translated from exc
+        except OverflowError as exc:  # sqlite3 refuses to bind an int beyond 64 bits
+            if "sqlite integer" not in str(exc).lower():
+                raise
+            raise out_of_range() from exc
 
     def _reader(self) -> Session:
         if self.dialect != "sqlite":

@@ -7,9 +7,19 @@ accurate but say nothing about what to do; these say what happened and that noth
 from __future__ import annotations
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
-from nigran.core.errors import Busy, NigranError, StorageUnavailable
+from nigran.core.errors import Busy, InvalidInput, NigranError, StorageUnavailable
+from nigran.core.problems import Problem
+
+#: What a number the database cannot hold is told (a web id or a value typed far beyond any record).
+OUT_OF_RANGE = "a number is too large for the database to store or look up; nothing was written"
+
+
+def out_of_range() -> InvalidInput:
+    """A number outside the database's integers: the input's fault, not a defect (the SQLite driver raises
+    ``OverflowError`` before sending it, PostgreSQL answers "out of range")."""
+    return InvalidInput([Problem(0, OUT_OF_RANGE)])
 
 
 def describe(url: str) -> str:
@@ -41,6 +51,8 @@ def translate_error(exc: DBAPIError, url: str) -> NigranError | None:
         "connection" in text or "could not connect" in text or "password authentication" in text
     ):
         return StorageUnavailable(f"cannot reach {where}: {first_line(exc)}")
+    if isinstance(exc, DataError) and "out of range" in text:
+        return out_of_range()
     if "disk i/o error" in text or "database or disk is full" in text:
         return StorageUnavailable(f"{where}: the disk failed or is full; nothing was written")
     return None

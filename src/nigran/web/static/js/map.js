@@ -115,7 +115,6 @@
         layers.push([layer, text]);
       }
     }).addTo(map);
-    layers.forEach(function (pair) { focusable(pair[0], pair[1]); });
     if (div.getAttribute("data-attribution")) { map.attributionControl.addAttribution(div.getAttribute("data-attribution")); }
     if (points && Array.isArray(points.features) && points.features.length) {
       var renderer = L.canvas({ padding: 0.2 });
@@ -132,6 +131,8 @@
     }
     var bounds = shapes.getBounds();
     if (bounds.isValid()) { map.fitBounds(bounds); } else { map.setView([30, 69], 5); }
+    // paths exist only once the map has a view: make each district reachable by keyboard now
+    layers.forEach(function (pair) { focusable(pair[0], pair[1]); });
     legend(map, breaks, div);
     div.nigranMap = map;
     div.setAttribute("data-ready", "yes");
