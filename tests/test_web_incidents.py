@@ -78,6 +78,21 @@ def test_read_routes_answer_every_role(site: Database, who: str | None) -> None:
     assert client.get("/api/geo/provinces").json()["features"]
 
 
+def test_boundaries_are_served_once_cacheable_and_gzipped(site: Database) -> None:
+    client = client_for(site)
+    for path in ("/api/geo/districts", "/api/geo/provinces"):
+        first = client.get(path, headers={"accept-encoding": "gzip"})
+        assert first.status_code == 200 and first.headers["content-encoding"] == "gzip"
+        assert first.headers["cache-control"] == "public, max-age=86400" and first.headers["etag"]
+        assert first.headers["content-security-policy"]  # the security headers all the same
+        again = client.get(path, headers={"accept-encoding": "gzip", "if-none-match": first.headers["etag"]})
+        assert again.status_code == 304 and not again.content
+        plain = client.get(path, headers={"accept-encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.json() == first.json()
+    values = client.get("/api/geo/choropleth?from=2021&to=2022", headers={"accept-encoding": "identity"})
+    assert len(values.content) < 30_000 and values.headers["cache-control"] == "no-store"
+
+
 def test_canaries_only_where_clearance_allows(site: Database) -> None:
     secret_id, restricted_id = _id(site, "S8"), _id(site, "S9")
     pages = {who: client_for(site, who) for who in (None, "reader", "analyst", "admin")}
@@ -116,8 +131,8 @@ def test_classified_incidents_are_not_counted_for_the_public(site: Database) -> 
         code = s.get(Incident, _id(site, "S8")).district_code
     peshawar = [boundaries.district_polygon_of(code)]
 
-    def value(fc: dict) -> float:
-        return next(f["properties"]["value"] for f in fc["features"] if f["properties"]["code"] in peshawar)
+    def value(found: dict) -> float:
+        return found["polygons"][peshawar[0]]["value"]
 
     assert value(admin_map) == value(public_map) + 1
 
@@ -195,7 +210,9 @@ def test_csv_export_is_formula_safe(demo_db: Database) -> None:
 @pytest.mark.parametrize("measure, column", [("incidents", "incidents"), ("fatalities", "killed")])
 def test_choropleth_values_equal_the_summary_by_district(site: Database, measure: str, column: str) -> None:
     query = "from=2020&to=2021&province=PK-KP"
-    fc = client_for(site).get(f"/api/geo/choropleth?measure={measure}&{query}").json()
+    found = client_for(site).get(f"/api/geo/choropleth?measure={measure}&{query}").json()
+    assert "features" not in found, "the values carry no geometry"
+    geometry = client_for(site).get("/api/geo/districts").json()  # the map joins the values to it by code
     with site.session(Principal.anonymous(), readonly=True) as s:
         f = analytics.Filters(
             date_from=analytics.parse_period_bound("2020", end=False),
@@ -205,15 +222,16 @@ def test_choropleth_values_equal_the_summary_by_district(site: Database, measure
         expected = {r.key[0]: r.values[column] for r in analytics.summary(s, "district", f) if r.key[0]}
     assert expected, "the demo has incidents in KP"
     compared = 0
-    for feature in fc["features"]:
+    assert set(found["polygons"]) == {f["properties"]["code"] for f in geometry["features"]}
+    for feature in geometry["features"]:
         props = feature["properties"]
         present = [expected[c] for c in props["districts"] if c in expected]
         if not present:
             continue
         known = [v for v in present if v is not None]
-        assert props["value"] == (sum(known) if known else None), props["code"]
+        assert found["polygons"][props["code"]]["value"] == (sum(known) if known else None), props["code"]
         compared += 1
-    assert compared >= 5 and fc["breaks"] and fc["unmapped"] == {}
+    assert compared >= 5 and found["breaks"] and found["unmapped"] == {}
 
 
 def test_analyst_merges_and_unmerges_through_the_pages(site: Database) -> None:

@@ -37,6 +37,17 @@ def test_every_response_carries_the_security_headers(demo_db, user) -> None:
         _check_headers(response)
 
 
+def test_text_responses_are_gzipped_with_the_security_headers(demo_db) -> None:
+    client = client_for(demo_db)
+    for path in ("/", "/api/openapi.json", "/static/css/nigran.css"):
+        response = client.get(path, headers={"accept-encoding": "gzip"})
+        assert response.headers["content-encoding"] == "gzip", path
+        _check_headers(response)
+    small = client.get("/api/nope", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in small.headers
+    _check_headers(small)
+
+
 def _with_failing_routes(db):  # type: ignore[no-untyped-def]
     app = app_for(db)
     router = APIRouter()

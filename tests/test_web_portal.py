@@ -189,7 +189,7 @@ def test_pages_in_urdu_are_right_to_left_with_urdu_numerals_and_names(canary_db:
     english = _main(client.get("/portal/security").text)
     assert not URDU_DIGITS.search(english)
     map_ur = client.get("/ur/api/portal/map").json()
-    assert any(f["properties"]["name"] == "پشاور" for f in map_ur["features"])
+    assert map_ur["polygons"]["PK-KP-PSH"]["name"] == "پشاور"
     assert client.get("/ur/api/portal/series").json()["datasets"][0]["label"] != "Incidents"
 
 
@@ -213,10 +213,12 @@ def test_map_and_chart_follow_the_front_end_contract(canary_db: Database) -> Non
         assert client.get(found.group(1).replace("&amp;", "&")).status_code == 200
     series = client.get("/api/portal/series").json()
     assert len(series["labels"]) == service.SERIES_MONTHS == len(series["datasets"][0]["data"])
-    geo = client.get("/api/portal/map").json()
-    assert geo["type"] == "FeatureCollection"
-    peshawar = next(f for f in geo["features"] if f["properties"]["code"] == "PK-KP-PSH")
-    assert peshawar["properties"]["value"] >= 1 and peshawar["properties"]["class"] is not None
+    found = client.get("/api/portal/map").json()
+    assert "features" not in found, "the values carry no geometry"
+    peshawar = found["polygons"]["PK-KP-PSH"]
+    assert peshawar["value"] >= 1 and peshawar["class"] is not None
+    geometry = client.get("/api/geo/districts").json()  # the map joins the values to it by code
+    assert {f["properties"]["code"] for f in geometry["features"]} == set(found["polygons"])
     refused = client.get("/api/portal/map?measure=secret")
     assert refused.status_code == 422 and refused.headers["content-type"].startswith(
         "application/problem+json"

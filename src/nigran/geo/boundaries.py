@@ -109,17 +109,33 @@ def _names(code: str) -> dict[str, Any]:
     }
 
 
-def district_features() -> FeatureCollection:
-    """Every district polygon, with ``code``, ``name``, ``name_ur``, ``province``, and ``districts`` (the
-    district codes it stands for) and ``shape`` (the 2019 name). A fresh copy: callers may annotate it."""
+@cache
+def _polygons() -> tuple[dict[str, Any], ...]:
+    """The properties of every district polygon (no geometry), in the order of the features."""
     table = shapes()
-    features = []
+    out = []
     for f in _raw("pak_adm2.geojson")["features"]:
         row = table[f["properties"]["shapeName"]]
         props = {**_names(row.code), "districts": list(row.districts), "shape": row.shape}
         if row.name:
             props.update(name=row.name, name_ur=row.name_ur)
-        features.append({"type": "Feature", "properties": props, "geometry": copy.deepcopy(f["geometry"])})
+        out.append(props)
+    return tuple(out)
+
+
+@cache
+def _polygon_of() -> dict[str, str]:
+    """District code → the code of the polygon that shows it."""
+    return {c: props["code"] for props in _polygons() for c in props["districts"]}
+
+
+def district_features() -> FeatureCollection:
+    """Every district polygon, with ``code``, ``name``, ``name_ur``, ``province``, and ``districts`` (the
+    district codes it stands for) and ``shape`` (the 2019 name). A fresh copy: callers may annotate it."""
+    features = [
+        {"type": "Feature", "properties": copy.deepcopy(props), "geometry": copy.deepcopy(f["geometry"])}
+        for props, f in zip(_polygons(), _raw("pak_adm2.geojson")["features"], strict=True)
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -134,10 +150,7 @@ def province_features() -> FeatureCollection:
 
 def district_polygon_of(code: str) -> str | None:
     """The code of the polygon that shows district ``code`` (its own, or the one standing in for it)."""
-    for row in shapes().values():
-        if code in row.districts:
-            return row.code
-    return None
+    return _polygon_of().get(code)
 
 
 # -- choropleth ---------------------------------------------------------------------------------------------
@@ -164,36 +177,55 @@ def class_of(value: float | None, breaks: Sequence[float]) -> int | None:
     return len(breaks) if breaks else None
 
 
-def choropleth(
+def choropleth_values(
     values: Mapping[str, float | None],
     *,
     breaks: Sequence[float] | None = None,
     classes: int = DEFAULT_CLASSES,
-) -> FeatureCollection:
-    """The district polygons with ``value`` and ``class`` from figures by district code.
+    lang: str = "en",
+) -> dict[str, Any]:
+    """The choropleth without geometry: ``{"breaks": [...], "polygons": {code: {"value", "class", "name"}}}``
+    with one entry per district polygon (``name`` in ``lang``), to be joined by ``code`` with the polygons of
+    :func:`district_features`, which never change and are served once.
 
     A polygon's value is the sum over the districts it stands for of those present in ``values`` with a
     number; a polygon none of whose districts has one gets ``value`` None and ``class`` None — unknown is
     not zero. ``breaks`` (ascending upper bounds) fixes the classes; by default they are quantiles of the
     polygons' values. A code ``values`` has that is no district is refused, so a caller's mistake does not
-    silently vanish from the map. Returns the collection with ``breaks`` beside ``features``."""
+    silently vanish from the map."""
     unknown = sorted(c for c in values if district_polygon_of(c) is None)
     if unknown:
         from nigran.core.errors import InvalidInput
         from nigran.core.problems import Problem
 
         raise InvalidInput([Problem(0, f"no district with code {c!r}", "values") for c in unknown])
+    polygons: dict[str, dict[str, Any]] = {}
+    for props in _polygons():
+        known = [float(values[c]) for c in props["districts"] if values.get(c) is not None]
+        name = props["name_ur"] if lang == "ur" and props.get("name_ur") else props["name"]
+        polygons[props["code"]] = {"value": sum(known) if known else None, "name": name}
+    present = [p["value"] for p in polygons.values() if p["value"] is not None]
+    bounds = list(breaks) if breaks is not None else breaks_for(present, classes)
+    for p in polygons.values():
+        p["class"] = class_of(p["value"], bounds)
+    return {"breaks": bounds, "polygons": polygons}
+
+
+def choropleth(
+    values: Mapping[str, float | None],
+    *,
+    breaks: Sequence[float] | None = None,
+    classes: int = DEFAULT_CLASSES,
+) -> FeatureCollection:
+    """The district polygons with ``value`` and ``class`` from figures by district code, as GeoJSON: the
+    rules of :func:`choropleth_values`, joined with the geometry. Returns the collection with ``breaks``
+    beside ``features``."""
+    found = choropleth_values(values, breaks=breaks, classes=classes)
     collection = district_features()
     for f in collection["features"]:
-        known = [float(values[c]) for c in f["properties"]["districts"] if values.get(c) is not None]
-        f["properties"]["value"] = sum(known) if known else None
-    present = [
-        f["properties"]["value"] for f in collection["features"] if f["properties"]["value"] is not None
-    ]
-    bounds = list(breaks) if breaks is not None else breaks_for(present, classes)
-    for f in collection["features"]:
-        f["properties"]["class"] = class_of(f["properties"]["value"], bounds)
-    collection["breaks"] = bounds
+        entry = found["polygons"][f["properties"]["code"]]
+        f["properties"].update(value=entry["value"], **{"class": entry["class"]})
+    collection["breaks"] = found["breaks"]
     return collection
 
 

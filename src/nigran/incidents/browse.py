@@ -338,22 +338,24 @@ def district_values(session: Session, f: Filters, measure: str) -> dict[str, int
 
 
 def choropleth(session: Session, f: Filters, measure: str) -> dict[str, Any]:
-    """The district polygons coloured by ``measure`` over the incidents ``f`` selects: a polygon's value is
-    the sum of :func:`district_values` over the districts it draws (0 where none has incidents, ``None`` where
-    incidents give no death toll). Districts the boundaries cannot draw are listed under ``unmapped`` with
-    their values rather than dropped silently."""
+    """The district polygons' values of ``measure`` over the incidents ``f`` selects, without geometry (see
+    :func:`nigran.geo.boundaries.choropleth_values`; the map joins them by code with ``/api/geo/districts``):
+    a polygon's value is the sum of :func:`district_values` over the districts it draws (0 where none has
+    incidents, ``None`` where incidents give no death toll). Districts the boundaries cannot draw are listed
+    under ``unmapped`` with their values rather than dropped silently."""
     from nigran.geo import boundaries
 
     values = district_values(session, f, measure)
     drawable = {c: v for c, v in values.items() if boundaries.district_polygon_of(c) is not None}
     # a district without incidents has none and no deaths among them: 0, not unknown (grey)
-    every = {
-        c: 0 for feat in boundaries.district_features()["features"] for c in feat["properties"]["districts"]
+    every = {c: 0 for row in boundaries.shapes().values() for c in row.districts}
+    found = boundaries.choropleth_values({**every, **drawable})
+    return {
+        "measure": measure,
+        "breaks": found["breaks"],
+        "polygons": found["polygons"],
+        "unmapped": {c: v for c, v in values.items() if c not in drawable},
     }
-    collection = boundaries.choropleth({**every, **drawable})
-    collection["measure"] = measure
-    collection["unmapped"] = {c: v for c, v in values.items() if c not in drawable}
-    return collection
 
 
 def max_level(session: Session, f: Filters) -> Classification | None:

@@ -45,7 +45,7 @@ def series(request: Request) -> Response:
     return _json(service.series_chart(figures.situation(request), labels))
 
 
-@router.get("/map", summary="District choropleth of public incidents (GeoJSON)")
+@router.get("/map", summary="District choropleth of public incidents (values by polygon code)")
 def district_map(
     request: Request,
     measure: Annotated[str, Query(max_length=20, description="incidents or killed")] = "incidents",

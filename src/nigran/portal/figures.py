@@ -58,7 +58,8 @@ def situation(request: Request) -> service.Situation:
 
 
 def district_map(request: Request, measure: str, lang: str) -> bytes:
-    """The choropleth as JSON bytes (serialising the polygons is the costly part, so the bytes are cached)."""
+    """The choropleth's values by polygon as JSON bytes (no geometry: the map joins them with
+    ``/api/geo/districts``), cached like the other figures."""
     db, day = _db(request), today(request)
     service.check_measure(measure)
 

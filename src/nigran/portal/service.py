@@ -318,20 +318,16 @@ def check_measure(measure: str) -> str:
 
 
 def district_map(session: Session, today: date, measure: str, lang: str = "en") -> dict[str, Any]:
-    """The district choropleth of ``measure`` over the map window (GeoJSON), names in ``lang``."""
-    from nigran.geo.boundaries import choropleth
+    """The district choropleth of ``measure`` over the map window, names in ``lang``: the polygons' values
+    without geometry (:func:`nigran.geo.boundaries.choropleth_values`; the map joins them by code with
+    ``/api/geo/districts``)."""
+    from nigran.geo.boundaries import choropleth_values
 
     check_measure(measure)
     reference, _ = reference_month(session, today)
     rows, _ = districts(session, _month_back(reference, MAP_MONTHS - 1), reference)
     values = {d.code: (d.incidents if measure == "incidents" else d.killed) for d in rows if d.on_map}
-    collection = choropleth(values)
-    for f in collection["features"]:
-        props = f["properties"]
-        if lang == "ur" and props.get("name_ur"):
-            props["name"] = props["name_ur"]
-    collection["measure"] = measure
-    return collection
+    return {"measure": measure, **choropleth_values(values, lang=lang)}
 
 
 def series_chart(situation: Situation, labels: dict[str, str]) -> dict[str, Any]:

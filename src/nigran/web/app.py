@@ -1,8 +1,9 @@
 """``create_app``: the FastAPI application, for ``nigran serve`` (also as uvicorn's factory) and the tests.
 
-Layers, outermost first: security headers (and the last-resort 500), the language prefix (``/ur/…``),
-FastAPI's routing with the error handlers of :mod:`nigran.web.errors`. Routes: ``/api/…`` (JSON, OpenAPI at
-``/api/openapi.json``), ``/static/…`` (files of the package only), and the pages of every domain.
+Layers, outermost first: security headers (and the last-resort 500), gzip compression of responses of 1 KB
+or more (not of already-compressed downloads), the language prefix (``/ur/…``), FastAPI's routing with the
+error handlers of :mod:`nigran.web.errors`. Routes: ``/api/…`` (JSON, OpenAPI at ``/api/openapi.json``),
+``/static/…`` (files of the package only), and the pages of every domain.
 The interactive API docs are not served: they would need a CDN or another vendored bundle, and the
 OpenAPI description is enough for clients and the fuzzing tests.
 """
@@ -15,6 +16,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from nigran import __version__
 from nigran.core.settings import Settings
@@ -30,6 +32,13 @@ from nigran.web.templating import STATIC
 #: Called with the app when it starts serving (after the database is open); the jobs helper's embedded
 #: consumer is started here when ``nigran.jobs.runtime`` exists. Each returns an optional stop function.
 on_startup: list[Callable[[FastAPI], Callable[[], None] | None]] = []
+
+#: Downloads that are compressed already (PDF streams, xlsx and zip archives): gzip would only cost CPU.
+NOT_GZIPPED = (
+    *DEFAULT_EXCLUDED_CONTENT_TYPES,
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
 
 
 def _start_jobs(app: FastAPI) -> Callable[[], None] | None:
@@ -88,6 +97,8 @@ def create_app(
 
     app.include_router(platform_pages)
     app.add_middleware(LanguagePrefix)
+    # inside the security headers, so a compressed answer carries them too; level 6: most of 9's gain, faster
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6, exclude_content_types=NOT_GZIPPED)
     app.add_middleware(SecurityHeaders, hsts=app.state.web_settings.secure_cookies)
     return app
 

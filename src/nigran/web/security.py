@@ -26,6 +26,9 @@ HEADERS: list[tuple[bytes, bytes]] = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
 ]
 NO_STORE = (b"cache-control", b"no-store")
+#: Public data that never changes while the server runs (the bundled boundaries): their routes may set their
+#: own cache-control (public, a day, with an ETag). Every other page and API answer is no-store.
+PUBLIC_CACHEABLE = frozenset({"/api/geo/districts", "/api/geo/provinces"})
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -51,15 +54,17 @@ class SecurityHeaders:
             return
         started = False
         static = scope.get("path", "").startswith("/static/")
+        public = scope.get("path", "") in PUBLIC_CACHEABLE
         https = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _OWN]
+                own = _HEADER_NAMES if public else _OWN
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in own]
                 headers += HEADERS
-                if not static:
+                if not static and not any(k.lower() == NO_STORE[0] for k, _ in headers):
                     headers.append(NO_STORE)
                 if https or self.hsts:
                     headers.append((b"strict-transport-security", b"max-age=31536000"))
@@ -78,4 +83,5 @@ class SecurityHeaders:
             await response(scope, receive, send_with_headers)
 
 
-_OWN = {name for name, _ in HEADERS} | {b"cache-control"}
+_HEADER_NAMES = {name for name, _ in HEADERS}
+_OWN = _HEADER_NAMES | {b"cache-control"}

@@ -49,7 +49,22 @@ MARKED = (
     N_("Service unavailable"),
     N_("Bad request"),
     N_("Method not allowed"),
-)
+    # submission states and workflow steps
+    N_("open"), N_("draft"), N_("submitted"), N_("returned"), N_("resubmitted"), N_("verified"),
+    N_("edit"), N_("submit"), N_("verify"), N_("return"), N_("resubmit"),
+    # casualty figures
+    N_("killed"), N_("victims_killed"), N_("civilians_killed"), N_("security_killed"),
+    N_("militants_killed"), N_("injured"), N_("hostages"),
+    # framework diff: what changed, and of which kind of item
+    N_("added"), N_("removed"), N_("changed"),
+    N_("framework"), N_("section"), N_("objective"), N_("indicator"), N_("action"), N_("milestone"),
+    # roles, kinds of entity, background jobs
+    N_("public_reader"), N_("analyst"), N_("focal_person"), N_("reviewer"), N_("administrator"),
+    N_("committee"), N_("ministry"), N_("division"), N_("agency"), N_("province"), N_("region"),
+    N_("territory"), N_("force"), N_("department"), N_("other"),
+    N_("queued"), N_("running"), N_("succeeded"), N_("failed"),
+    N_("incidents.import"), N_("incidents.export"), N_("reports.annual"), N_("framework.export"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

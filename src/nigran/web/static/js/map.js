@@ -1,6 +1,10 @@
-// Maps for every page: <div class="js-map" data-src="/api/geo/choropleth?..." data-points="/api/incidents/points?...">.
-// data-src is a GeoJSON FeatureCollection of polygons with properties name, code, value and class (1 = lowest,
-// null = unknown) and "breaks"; data-points (optional) GeoJSON points with properties name and url.
+// Maps for every page: <div class="js-map" data-src="/api/geo/choropleth?..." data-points="/api/incidents/points?..."
+// data-geometry="/api/geo/districts">. data-src is small JSON: {"breaks": [...], "polygons": {code: {"value",
+// "class", "name"}}} (class 1 = lowest, null = unknown; a polygon missing there is unknown too). data-geometry
+// (default /api/geo/districts) is the GeoJSON of the district polygons with property code: it never changes,
+// is cached by the browser for a day and fetched once per page; the values are joined to it by code.
+// (A data-src that is itself a GeoJSON FeatureCollection with value and class is drawn as it is.)
+// data-points (optional) GeoJSON points with properties name and url.
 // Leaflet (vendored, served locally) draws the polygons with NO tile layer: the page makes no outside request.
 // Each district is keyboard-focusable with a tooltip; a legend explains the colours; the table named by
 // aria-describedby is the text alternative. No inline script or style (CSP): only element.style is set.
@@ -10,6 +14,8 @@
   var COLOURS = ["#fde0c5", "#facba6", "#f59e72", "#e0603c", "#b1271b", "#7a0c0c"];
   var UNKNOWN = "#d9d9d9";
   var waiting = null;
+  var GEOMETRY = "/api/geo/districts";
+  var shapes = {};  // geometry URL -> promise of its GeoJSON, shared by every map of the page
 
   function library(done) {
     if (window.L && window.L.geoJSON) { done(); return; }
@@ -34,6 +40,28 @@
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
+  }
+
+  function geometry(url) {
+    if (!shapes[url]) {
+      shapes[url] = getJSON(url);
+      shapes[url].catch(function () { delete shapes[url]; });
+    }
+    return shapes[url];
+  }
+
+  // the polygons of geo with the values of data (joined by code); unknown where data has none
+  function join(geo, data) {
+    var polygons = (data && data.polygons) || {};
+    var features = (geo.features || []).map(function (f) {
+      var own = f.properties || {};
+      var entry = polygons[own.code] || {};
+      var props = { code: own.code, name: entry.name || own.name, value: null, "class": null };
+      if (entry.value !== undefined) { props.value = entry.value; }
+      if (entry["class"] !== undefined) { props["class"] = entry["class"]; }
+      return { type: "Feature", geometry: f.geometry, properties: props };
+    });
+    return { type: "FeatureCollection", features: features, breaks: Array.isArray(data.breaks) ? data.breaks : [] };
   }
 
   function colourOf(cls, classes) {
@@ -152,8 +180,13 @@
     var src = div.getAttribute("data-src");
     var pts = div.getAttribute("data-points");
     if (!local(src) || (pts && !local(pts))) { failed(div); return; }
-    Promise.all([getJSON(src), pts ? getJSON(pts) : Promise.resolve(null)])
-      .then(function (data) { library(function () { draw(div, data[0], data[1]); }); })
+    var geo = div.getAttribute("data-geometry") || GEOMETRY;
+    if (!local(geo)) { failed(div); return; }
+    Promise.all([getJSON(src), pts ? getJSON(pts) : Promise.resolve(null), geometry(geo)])
+      .then(function (data) {
+        var polygons = data[0] && data[0].type === "FeatureCollection" ? data[0] : join(data[2], data[0] || {});
+        library(function () { draw(div, polygons, data[1]); });
+      })
       .catch(function () { failed(div); });
   }
 
