@@ -27,8 +27,10 @@ from nigran.cli import app
 runner = CliRunner()
 INTERNAL_ERROR = 70
 GLOBAL_WITH_VALUE = {"--db", "--as"}
-# Commands that reach the internet are tested with recordings elsewhere; here only their refusals.
-NETWORK = {("incidents", "sync", "ucdp"), ("incidents", "sync", "acled"), ("serve",), ("worker",)}  # servers
+# Commands that reach the internet (tested with recordings elsewhere) or run until stopped (servers).
+NETWORK = {("incidents", "sync", "ucdp"), ("incidents", "sync", "acled"), ("serve",), ("worker",)}
+# Options every run of a command gets so that it ends: the demo serves unless told not to.
+ALWAYS = {("demo",): ["--no-serve"]}
 
 
 def _leaves(cmd: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -200,7 +202,7 @@ def test_command_survives_hostile_input(
     base = _example(path, cmd)
     for user in ("admin", None):
         for args in _mutations(base, cmd, hostile_files, db_file):
-            argv = ["--db", url, *(["--as", user] if user else []), *path, *args]
+            argv = ["--db", url, *(["--as", user] if user else []), *path, *args, *ALWAYS.get(path, [])]
             result = runner.invoke(app, argv, env={"NIGRAN_USER": "", "NIGRAN_DEBUG": ""})
             _check(result, argv)
     _database_opens(db_file)
@@ -219,7 +221,7 @@ def test_command_in_a_fresh_folder_creates_no_database(
     creators = {("demo",), ("db", "upgrade"), ("db", "seed")}
     if path in creators:
         return
-    argv = [*path, *_example(path, COMMANDS[path])]
+    argv = [*path, *_example(path, COMMANDS[path]), *ALWAYS.get(path, [])]
     result = runner.invoke(app, argv, env={"NIGRAN_USER": "", "NIGRAN_DATABASE_URL": ""})
     _check(result, argv)
     assert not (tmp_path / "nigran.db").exists(), f"{argv} created a database"
