@@ -57,11 +57,3 @@ def verify_password(stored: str | None, password: str) -> bool:
         return _HASHER.verify(stored or _DUMMY, password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-def needs_rehash(stored: str) -> bool:
-    """Whether a hash was made with weaker parameters than today's (rehash it at the next sign-in)."""
-    try:
-        return _HASHER.check_needs_rehash(stored)
-    except InvalidHashError:
-        return True

@@ -44,7 +44,7 @@ from nigran.incidents.fields import CASUALTY_FIELDS, INCIDENT_FIELDS, RESOLVED_F
 from nigran.incidents.models import MEASURES, ImportBatch, Incident, IncidentSource
 from nigran.incidents.places import PlaceResolver
 from nigran.incidents.plan import Planner, plans, should_fork
-from nigran.incidents.readers import DATASET, FORMATS, PARSERS, REQUIRED, ucdp_version_from_name
+from nigran.incidents.readers import DATASET, FORMATS, PARSERS, required_columns, ucdp_version_from_name
 from nigran.incidents.rows import Parsed, is_excel
 
 INCIDENT_COLS = INCIDENT_FIELDS
@@ -222,12 +222,11 @@ def _import(
     if dialect == "sqlite":
         # a big page cache keeps the indexes of a million-row import in memory (default is 2 MB)
         session.connection().exec_driver_sql("PRAGMA cache_size=-262144")
-    columns = tables["columns"]
     planner = Planner(
         stream=stream,
         name=name,
         encoding=encoding,
-        required=tuple(columns.get(c, c) for c in REQUIRED[fmt]) if fmt == "csv" else REQUIRED[fmt],
+        required=required_columns(fmt, tables["columns"]),
         parse=PARSERS[fmt],
         tables=tables,
         # not the version: a row a new release leaves unchanged stays as it is (its source keeps the old one)

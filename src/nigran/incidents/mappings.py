@@ -12,8 +12,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 
 class EventType(StrEnum):
     SUICIDE_BOMBING = "suicide_bombing"
@@ -124,22 +122,11 @@ def ucdp_event_type(
 
 
 def load_overrides(path: Path) -> dict[str, Any]:
-    """Read ``--mapping FILE``: ``acled:``, ``gtd:``, ``ucdp:`` tables; for CSV, ``columns:`` and
-    ``event_types:``.
+    """Read ``--mapping FILE`` from a path: the same reader as every import (``mapping_file.read_overrides``),
+    so a file is checked one way, with every problem and its line."""
+    from nigran.incidents.mapping_file import read_overrides  # mapping_file imports this module
 
-    ACLED keys are written ``"Event type / Sub-event type"``; values must be taxonomy types or ``skip``.
-    """
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(doc, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level")
-    for section in ("acled", "gtd", "ucdp", "event_types"):
-        for key, value in (doc.get(section) or {}).items():
-            if value not in EVENT_TYPES and value != SKIP:
-                allowed = ", ".join(sorted(EVENT_TYPES))
-                raise ValueError(
-                    f"{path}: {section}.{key}: unknown event type {value!r} (allowed: {allowed}, skip)"
-                )
-    return doc
+    return read_overrides(path.read_bytes(), str(path))
 
 
 def merged_tables(overrides: dict[str, Any] | None) -> dict[str, dict[Any, str]]:

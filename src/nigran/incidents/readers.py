@@ -318,7 +318,6 @@ def ucdp_version_from_name(name: str | Path) -> str | None:
     return f"{match.group(1)}.{match.group(2)}" if match else None
 
 
-def missing_columns(fmt: str, header: list[str], columns: dict[str, str] | None = None) -> list[str]:
-    """The columns ``fmt`` needs that ``header`` lacks (for ``csv``, as renamed by ``columns:``)."""
-    names = [(columns or {}).get(c, c) for c in REQUIRED[fmt]] if fmt == "csv" else list(REQUIRED[fmt])
-    return [c for c in names if c not in header]
+def required_columns(fmt: str, columns: dict[str, str] | None = None) -> tuple[str, ...]:
+    """The columns ``fmt`` needs (for ``csv``, as renamed by a mapping file's ``columns:``)."""
+    return tuple((columns or {}).get(c, c) for c in REQUIRED[fmt]) if fmt == "csv" else REQUIRED[fmt]

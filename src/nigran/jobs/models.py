@@ -70,10 +70,6 @@ class Job(Classified, Timestamped, Base):
     def owning_entity_ids(self) -> tuple[int, ...]:
         return (self.entity_id,) if self.entity_id is not None else ()
 
-    @property
-    def job_state(self) -> JobState:
-        return JobState(self.state)
-
     def output(self) -> JobArtifact | None:
         """The job's result file, if it made one."""
         return next((a for a in self.artifacts if a.role == ArtifactRole.OUTPUT.value), None)

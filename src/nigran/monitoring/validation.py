@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 from nigran.access.classification import Classification
@@ -178,7 +177,3 @@ def check_submission(
     found = problems(item, data, cycle, owns, draft=draft)
     if found:
         raise InvalidInput([Problem(0, f"{item.code}: {p.field}: {p.message}", where) for p in found])
-
-
-def parse_day(text: str) -> date:
-    return date.fromisoformat(text.strip())

@@ -54,10 +54,6 @@ def json_body(data: Any) -> Response:
     return Response(jsonout.dumps(data), media_type="application/json")
 
 
-def problems_json(problems: list[Problem]) -> list[dict[str, Any]]:
-    return [{"file": p.file or None, "line": p.line or None, "message": p.message} for p in problems]
-
-
 # -- serialisers -------------------------------------------------------------------------------------
 def _entities(rows: list[Any]) -> list[dict[str, str]]:
     return [{"entity": r.entity.code, "role": r.role} for r in rows if r.entity is not None]

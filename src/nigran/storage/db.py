@@ -6,7 +6,7 @@ Every session carries the principal it acts for, and the access guard filters an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,14 +23,19 @@ from nigran.core.settings import Settings
 from nigran.storage.errors import out_of_range, translate_error
 
 
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: object) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={int(Settings.from_env().busy_timeout_s * 1000)}")
-    cursor.execute("PRAGMA temp_store=MEMORY")  # sorts and temporary indexes of big imports stay in RAM
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_s: float) -> Callable[[Any, object], None]:
+    """The per-connection settings; the busy timeout is read from the settings once, per engine."""
+
+    def on_connect(dbapi_connection: Any, connection_record: object) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        cursor.execute("PRAGMA temp_store=MEMORY")  # sorts and temporary indexes of big imports stay in RAM
+        cursor.close()
+
+    return on_connect
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -53,7 +58,7 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
     if url.startswith("sqlite"):
         timeout = Settings.from_env().busy_timeout_s
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(timeout))
         if readonly:
             event.listen(engine, "connect", _sqlite_query_only)
 
