@@ -79,6 +79,19 @@ PARAM_KINDS: dict[str, tuple[str, ...]] = {
     "fmt": ("fmt",),
     "format": ("fmt",),
     "lang": ("lang",),
+    "article_id": ("number",),
+    "feed_id": ("number",),
+    "alert_id": ("number",),
+    "rule_id": ("number",),
+    "scenario_id": ("number",),
+    "signpost_id": ("number",),
+    "subscription_id": ("number",),
+    "reference_id": ("number",),
+    "run_id": ("number",),
+    "month": ("month",),
+    "definition": ("definition",),
+    "horizon": ("horizon",),
+    "model": ("model",),
 }
 #: For generic names (``{code}``, ``{id}``, ``{key}``): the kind follows the collection segment before it.
 SEGMENT_KINDS: dict[str, str] = {
@@ -100,6 +113,17 @@ SEGMENT_KINDS: dict[str, str] = {
     "districts": "district",
     "reports": "framework",
     "register": "framework",
+    "articles": "number",
+    "feeds": "number",
+    "alerts": "number",
+    "rules": "number",
+    "scenarios": "number",
+    "signposts": "number",
+    "subscriptions": "number",
+    "references": "number",
+    "runs": "number",
+    "definitions": "definition",
+    "models": "model",
 }
 GENERIC = {"code", "id", "key", "name", "slug"}
 ITEMS = {"item", "item_code", "action"}
@@ -115,6 +139,10 @@ CONSTANTS: dict[str, list[tuple[str, Classification]]] = {
     "fmt": [(f, Classification.PUBLIC) for f in ("html", "pdf", "csv", "json", "xlsx")],
     "lang": [("en", Classification.PUBLIC), ("ur", Classification.PUBLIC)],
     "step": [(s, Classification.PUBLIC) for s in ("verify", "return", "resubmit")],
+    "month": [("2021-06", Classification.PUBLIC)],
+    "definition": [(d, Classification.PUBLIC) for d in ("pips", "picss", "crss")],
+    "horizon": [(h, Classification.PUBLIC) for h in ("1", "3")],
+    "model": [(m, Classification.PUBLIC) for m in ("no_change", "conflictology", "gbm")],
 }
 HUGE = "1" + "0" * 30
 NUMERIC = {"incident", "submission", "pending_submission", "cycle", "number"}

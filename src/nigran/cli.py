@@ -14,6 +14,7 @@ from nigran.access.cli import app as user_app
 from nigran.audit.cli import app as audit_app
 from nigran.cli_support import STATE, err_console, report_error
 from nigran.core.errors import NigranError
+from nigran.core.modules import optional_import
 from nigran.demo import demo, overview
 from nigran.geo.cli import app as geo_app
 from nigran.incidents.cli import app as incidents_app
@@ -121,6 +122,26 @@ app.command("overview")(overview)
 app.command("serve")(serve)
 app.add_typer(jobs_app, name="jobs")
 app.command("worker")(worker)
+
+#: Domains that add commands: (group name, module). A module with ``app`` is mounted as ``nigran NAME``; a
+#: module with ``register(root)`` adds its own top-level commands (name ``None``).
+DOMAIN_COMMANDS: tuple[tuple[str | None, str], ...] = (
+    ("news", "nigran.news.cli"),
+    ("extract", "nigran.extract.cli"),
+    ("forecast", "nigran.risk.forecast_cli"),
+    ("risk", "nigran.risk.index_cli"),
+    ("alerts", "nigran.alerts.cli"),
+    ("foresight", "nigran.foresight.cli"),
+    (None, "nigran.ops.cli"),
+)
+for _name, _module_name in DOMAIN_COMMANDS:
+    _module = optional_import(_module_name)
+    if _module is None:
+        continue
+    if _name is None:
+        _module.register(app)
+    else:
+        app.add_typer(_module.app, name=_name)
 
 
 def main() -> None:

@@ -351,3 +351,16 @@ TASKS: dict[str, TaskSpec] = {
     "framework.export": TaskSpec(_framework_check, _framework_run, title="Framework export"),
     "reports.annual": TaskSpec(_annual_check, _annual_run, title="Annual review"),
 }
+
+#: Domains that add kinds of job: each module adds its ``TaskSpec`` entries to ``TASKS`` when imported.
+DOMAIN_TASKS = ("nigran.news.tasks", "nigran.extract.tasks", "nigran.risk.tasks", "nigran.alerts.tasks")
+
+
+def _load_domain_tasks() -> None:
+    from nigran.core.modules import optional_import
+
+    for name in DOMAIN_TASKS:
+        optional_import(name)
+
+
+_load_domain_tasks()

@@ -21,6 +21,14 @@ API_MODULES = (
     "nigran.geo.api",
     "nigran.jobs.api",
     "nigran.portal.api",
+    "nigran.news.api",
+    "nigran.extract.api",
+    "nigran.assessment.api",
+    "nigran.risk.forecast_api",
+    "nigran.risk.index_api",
+    "nigran.alerts.api",
+    "nigran.foresight.api",
+    "nigran.ops.api",
 )
 PAGE_MODULES = (
     "nigran.web.auth.pages",
@@ -33,6 +41,14 @@ PAGE_MODULES = (
     "nigran.incidents.pages",
     "nigran.geo.pages",
     "nigran.jobs.pages",
+    "nigran.news.pages",
+    "nigran.extract.pages",
+    "nigran.assessment.pages",
+    "nigran.risk.forecast_pages",
+    "nigran.risk.index_pages",
+    "nigran.alerts.pages",
+    "nigran.foresight.pages",
+    "nigran.ops.pages",
 )
 
 

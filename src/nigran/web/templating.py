@@ -76,6 +76,7 @@ class NavItem:
 
 
 SIGNED_IN = frozenset(Role) - {Role.PUBLIC_READER}
+ANALYSTS = frozenset({Role.ANALYST, Role.REVIEWER, Role.ADMINISTRATOR})
 #: The header's sections. Domain helpers own the pages behind the paths; the platform only links them.
 NAV: list[NavItem] = [
     NavItem("overview", N_("Overview"), "/overview", frozenset(Role)),
@@ -88,6 +89,11 @@ NAV: list[NavItem] = [
     ),
     NavItem("reports", N_("Reports"), "/reports", frozenset(Role)),
     NavItem("incidents", N_("Security situation"), "/incidents", frozenset(Role)),
+    NavItem("news", N_("Open sources"), "/news", ANALYSTS),
+    NavItem("assessment", N_("Assessment"), "/assessment", frozenset(Role)),
+    NavItem("risk", N_("Risk"), "/risk", frozenset(Role)),
+    NavItem("alerts", N_("Alerts"), "/alerts", SIGNED_IN),
+    NavItem("foresight", N_("Foresight"), "/foresight", SIGNED_IN),
     NavItem("admin", N_("Administration"), "/admin", frozenset({Role.ADMINISTRATOR, Role.REVIEWER})),
 ]
 

@@ -1,0 +1,1 @@
+"""Extraction of incidents from news articles, the analysts' review queue, and its evaluation."""

@@ -1,0 +1,1 @@
+"""News ingest: articles from files, folders, JSONL, HTML pages, RSS/Atom feeds and configured URLs."""
