@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from nigran.access.principal import Principal
 from nigran.core.settings import Settings
+from nigran.jobs import schedules
 from nigran.jobs.models import Job, JobState
 from nigran.jobs.queue import LEASE_S, JobQueue, attach
 from nigran.jobs.runner import MAX_ATTEMPTS
@@ -146,6 +147,7 @@ def start_embedded_consumer(
 
 def _start(queue: JobQueue, workers: int, *, embedded: bool) -> Running:
     _schedule_recovery(queue)
+    schedules.install(queue)
     try:
         recover(queue)
     except Exception:  # a database not yet migrated, or unreachable: the sweep tries again every minute
@@ -170,6 +172,7 @@ def run_worker(settings: Settings, db: Database, *, workers: int = 2) -> None:
     """``nigran worker``: consume the queue in this process until interrupted (SIGINT/SIGTERM)."""
     queue = attach(db, settings)
     _schedule_recovery(queue)
+    schedules.install(queue)
     try:
         recover(queue)
     except Exception:
