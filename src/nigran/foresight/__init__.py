@@ -1,0 +1,1 @@
+"""The foresight register: scenarios, their signposts, and when each signpost was crossed."""
