@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nigran.access.classification import Classification
 from nigran.access.guard import Classified
+from nigran.access.principal import Role
 from nigran.news.models import Article
 from nigran.storage.base import Base, Timestamped
 
@@ -24,6 +25,9 @@ class Candidate(Classified, Timestamped, Base):
     """One extracted incident of one article. ``status``: ``pending`` | ``accepted`` | ``rejected``."""
 
     __tablename__ = "extract_candidate"
+    #: Who works the review queue: reviewers too (they may reject and edit; accepting also writes incidents,
+    #: which the incident database's own write roles decide).
+    __write_roles__ = frozenset({Role.ADMINISTRATOR, Role.ANALYST, Role.REVIEWER})
     __table_args__ = (UniqueConstraint("article_id", "ordinal"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
