@@ -476,3 +476,14 @@ def _add_dedup() -> None:
 
 
 _add_dedup()
+
+
+def _add_assessment() -> None:
+    """``nigran incidents assessment`` and ``monitor-figures …`` live in ``nigran.assessment.cli``."""
+    from nigran.assessment.cli import assessment, monitor_app
+
+    app.command("assessment")(assessment)
+    app.add_typer(monitor_app, name="monitor-figures")
+
+
+_add_assessment()

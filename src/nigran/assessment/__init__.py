@@ -1,0 +1,1 @@
+"""The monthly security assessment: counting definitions as data, monitors reference series."""
