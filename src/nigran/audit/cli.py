@@ -24,12 +24,22 @@ FORMATS = ("table", "json", "csv")
 
 
 @app.command("verify")
-def verify() -> None:
+def verify(
+    head: Path | None = typer.Option(
+        None, "--head", help="Also check the chain still holds this recorded head (nigran audit head)"
+    ),
+) -> None:
     """Recompute the hash chain; exit 0 if intact, 1 if not. Counts and the head hash are shown only to
-    audit readers cleared for every entry (e.g. a SECRET administrator).
+    audit readers cleared for every entry (e.g. a SECRET administrator). With --head, the chain must also
+    still hold the recorded head entry with its hash: cutting off the newest entries is then detected.
 
-    Example: nigran --as admin audit verify
+    Example: nigran --as admin audit verify --head head-2026.json
     """
+    if head is not None:
+        from nigran.ops.cli import verify_against_head
+
+        verify_against_head(head)
+        return
     with STATE.db.session(Principal.system(), readonly=True) as session:
         status = service.chain_status(session.connection(), principal(session))
     if status.ok:
@@ -45,6 +55,22 @@ def verify() -> None:
     else:
         typer.echo("audit trail BROKEN: an entry was changed, removed or re-linked", err=True)
     raise typer.Exit(1)
+
+
+@app.command("head")
+def head(
+    fmt: str | None = typer.Option(None, "--format", help="text | json (a file: json)"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the head (JSON) to this file"),
+    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists"),
+) -> None:
+    """The chain's head (newest entry, its hash and time, the number of entries), to record elsewhere
+    (a SECRET administrator or reviewer): nigran audit verify --head FILE checks it later.
+
+    Example: nigran --as admin audit head --output head-2026.json
+    """
+    from nigran.ops.cli import print_head
+
+    print_head(fmt, output, force)
 
 
 @app.command("log")

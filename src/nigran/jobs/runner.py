@@ -119,6 +119,7 @@ def _claim(queue: JobQueue, job_id: int) -> tuple[Principal, str] | None:
 
 def _run(queue: JobQueue, job_id: int, principal: Principal, token: str) -> None:
     db = queue.db
+    started, kind, result, summary = time.monotonic(), "unknown", "failed", None  # for _observe (metrics)
     try:
         with db.session(principal, readonly=True) as session:
             job = _hold(session, job_id, token, lock=False)
@@ -138,10 +139,13 @@ def _run(queue: JobQueue, job_id: int, principal: Principal, token: str) -> None
                 outcome = spec.run(ctx, session)
             with db.session(principal) as session:
                 _succeed(session, job_id, token, outcome)
+        result, summary = "succeeded", outcome.summary
         queue.forget(job_id)
     except _Lost:
+        result = "lost"
         log.info("job %s is held by another runner; this run stops", job_id)
     except RETRYABLE as exc:
+        result = "retried"
         _retry_or_fail(queue, job_id, principal, token, exc)
     except NigranError as exc:
         _fail(queue, job_id, principal, token, exc.message, getattr(exc, "problems", []))
@@ -156,6 +160,18 @@ def _run(queue: JobQueue, job_id: int, principal: Principal, token: str) -> None
             f"internal error ({type(exc).__name__}, reference {reference})",
             [],
         )
+    finally:
+        _observe(kind, result, time.monotonic() - started, summary)
+
+
+def _observe(kind: str, result: str, seconds: float, summary: dict | None) -> None:
+    """Job metrics (nigran.ops.metrics), after the job's transaction ended; never fails the job."""
+    try:
+        from nigran.ops.metrics import observe_job
+
+        observe_job(kind, result, seconds, summary)
+    except Exception:
+        log.debug("job metrics unavailable", exc_info=True)
 
 
 def _hold(session: Session, job_id: int, token: str, *, lock: bool = True) -> Job:

@@ -20,6 +20,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 
 from nigran import __version__
 from nigran.core.settings import Settings
+from nigran.ops.pages import RequestContext
 from nigran.storage.db import Database
 from nigran.web import errors
 from nigran.web.api import PAGE_MODULES, api_router, optional_routers
@@ -52,6 +53,11 @@ def _start_jobs(app: FastAPI) -> Callable[[], None] | None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # ops: a served app (nigran serve, the factory), not a test's, logs as NIGRAN_LOG_FORMAT says
+    if app.state.owns_db:
+        from nigran.ops import logs
+
+        logs.configure()
     stops = [stop for hook in [_start_jobs, *on_startup] if (stop := hook(app)) is not None]
     try:
         yield
@@ -96,6 +102,9 @@ def create_app(
     from nigran.web.pages import router as platform_pages  # last: domain pages may claim "/" first
 
     app.include_router(platform_pages)
+    # ops: request id, latency metrics by route template, access log; inside the language prefix, whose
+    # rewritten scope carries the matched route (nigran.ops.pages.RequestContext)
+    app.add_middleware(RequestContext)
     app.add_middleware(LanguagePrefix)
     # inside the security headers, so a compressed answer carries them too; level 6: most of 9's gain, faster
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6, exclude_content_types=NOT_GZIPPED)
