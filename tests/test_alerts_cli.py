@@ -107,3 +107,12 @@ def test_evaluate_job_and_schedules(demo_db: Database) -> None:
     assert "new deliveries planned" in tasks.deliver(demo_db)
     assert f"for {tasks.previous_month()}" in tasks.monthly(demo_db)
     assert tasks.previous_month(__import__("datetime").date(2024, 1, 15)) == "2023-12"
+
+
+def test_a_change_in_the_incidents_is_evaluated_once(demo_db) -> None:  # type: ignore[no-untyped-def]
+    from nigran.alerts import tasks
+
+    tasks._LAST_SEEN.pop(demo_db.url, None)
+    first = tasks.after_data_change(demo_db)
+    assert first is not None and "alerts raised or updated" in first
+    assert tasks.after_data_change(demo_db) is None  # nothing changed since

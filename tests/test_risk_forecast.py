@@ -155,7 +155,7 @@ def test_refresh_is_idempotent_and_levels_are_kept_apart(db: Database) -> None:
     from nigran.jobs.schedules import SCHEDULES
     from nigran.jobs.tasks import TASKS
 
-    assert TASKS["forecast.run"].writes and "already covers" in SCHEDULES["forecast.monthly"].run(db)
+    assert TASKS["forecast.run"].writes and "already covers" in SCHEDULES["forecast.refresh"].run(db)
     with db.session(Principal.system(), readonly=True) as s:
         check = TASKS["forecast.run"].check
         assert check(s, {"month": "2020-06", "backtest_years": "2"}, ANALYST)[0] == {

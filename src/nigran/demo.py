@@ -19,6 +19,7 @@ from nigran.access.principal import Principal, Role
 from nigran.cli_support import STATE, console, fail, principal, reporting_errors, session_as_user
 from nigran.core.problems import InvalidInput
 from nigran.policy.models import Framework
+from nigran.storage.db import Database
 
 #: Demo accounts: one per role, so every view of the system can be tried. Not real people.
 DEMO_USERS = [
@@ -64,7 +65,24 @@ def seed_demo(session: Session) -> list[str]:
     _set_demo_passwords(session)
     seed_demo_submissions(session)  # illustrative reporting cycles and submissions
     seed_demo_incidents(session)  # real UCDP events, public
+    seed_demo_situation(session)
     return done
+
+
+def seed_demo_situation(session: Session) -> None:
+    """The monitors' published 2024 totals (for the assessment), the default alert rules evaluated on the
+    latest month, and the example foresight register with its signposts checked. Each step is idempotent."""
+    from nigran.alerts.evaluate import evaluate
+    from nigran.alerts.rules import load_default_rules
+    from nigran.assessment.service import load_bundled_figures
+    from nigran.foresight.service import load_example
+    from nigran.foresight.signposts import check
+
+    load_bundled_figures(session)
+    load_default_rules(session)
+    evaluate(session, None)
+    load_example(session)
+    check(session)
 
 
 #: The demo's incidents: the real UCDP GED 22.1 events in Pakistan (CC BY 4.0; data/demo/README.md).
@@ -189,7 +207,26 @@ def demo(
     if serve:
         from nigran.web.cli import serve as serve_app
 
+        _forecast_in_background(db)
+
         serve_app(host=host, port=port, workers=1, jobs=True)
+
+
+def _forecast_in_background(db: Database) -> None:
+    """Make the demo's first forecast run while the server starts (about half a minute on two cores); the
+    risk pages say "no forecast yet" until it is stored. Later runs come from the schedule."""
+    import logging
+    import threading
+
+    def run() -> None:
+        from nigran.risk.forecast import refresh
+
+        try:
+            refresh(db, trigger="demo")
+        except Exception:  # the server keeps running; the schedule tries again in ten minutes
+            logging.getLogger("nigran.demo").exception("the demo's first forecast failed")
+
+    threading.Thread(target=run, name="demo-forecast", daemon=True).start()
 
 
 def _print_sign_in(host: str, port: int) -> None:

@@ -80,4 +80,30 @@ add(
         description="evaluate the alert rules for the month just ended, then deliver",
     )
 )
+#: The incident data as last evaluated by this process (a cheap fingerprint); evaluation is idempotent, so a
+#: second worker repeating it, or a restart evaluating once more, changes nothing.
+_LAST_SEEN: dict[str, tuple[Any, ...]] = {}
+
+
+def after_data_change(db: Database) -> str | None:
+    """Evaluate the latest month when the incidents changed since the last tick: imports from the command
+    line or the job engine raise their alerts within minutes, without either having to call this."""
+    from sqlalchemy import func, select
+
+    from nigran.incidents.models import Incident
+
+    with db.session(Principal.system(), readonly=True) as session:
+        seen = tuple(session.execute(
+            select(func.count(Incident.id), func.max(Incident.id), func.max(Incident.updated_at))
+        ).one())  # fmt: skip
+    if _LAST_SEEN.get(db.url) == seen:
+        return None
+    _LAST_SEEN[db.url] = seen
+    if not seen[0]:
+        return None
+    return after_import(db) + "; " + deliver(db)
+
+
+add(Schedule("alerts.after_data_change", after_data_change, minute="*/10",
+             description="evaluate the latest month when the incidents changed, then deliver"))  # fmt: skip
 add(Schedule("alerts.deliver", deliver, minute="*/5", description="send pending alert deliveries"))

@@ -66,5 +66,7 @@ def _monthly(db: Any) -> str | None:
 
 
 TASKS["forecast.run"] = TaskSpec(_check, _run, writes=True, title="Forecast run")
-add(Schedule("forecast.monthly", _monthly, minute="17", hour="3",
-             description="forecasts for new data (once per month of data; idempotent)"))  # fmt: skip
+#: Every ten minutes: a run only when the data changed (an import, through the job engine or the command
+#: line, or a new month), so forecasts follow each import within minutes and are otherwise left alone.
+add(Schedule("forecast.refresh", _monthly, minute="*/10",
+             description="forecasts for new data (after imports and each month; idempotent)"))  # fmt: skip
