@@ -146,6 +146,9 @@ def test_incident_page_evidence_include_renders(demo_db: Database) -> None:
     assert "Five policemen were martyred" in html and "https://example.org/a" in html
     assert "/review/candidates/" not in html  # the public reader is not sent to the queue
     assert ("victims_killed", pairs[0][1]) in pairs or pairs[0][0] == "district"
+    page = analyst.get(f"/incidents/{src.incident_id}")
+    assert page.status_code == 200
+    assert "Five policemen were martyred" in page.text and f"/review/candidates/{cid}" in page.text
 
 
 @pytest.mark.parametrize("who", ["reader", None, "focal-kp"])
