@@ -21,9 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nigran.access.classification import Classification
+from nigran.access.guard import principal_of
 from nigran.assessment import definitions
 from nigran.assessment.definitions import CATEGORIES, Definition
 from nigran.assessment.models import MonitorFigure
+from nigran.core.errors import AccessDenied
 from nigran.core.numbers import NumberError, parse_count
 from nigran.core.problems import InvalidInput, Problem
 from nigran.core.yamldoc import LineDict, LineList, load_yaml_bytes
@@ -695,7 +697,11 @@ def _csv_items(data: bytes, name: str) -> list[tuple[int, dict[str, Any]]]:
 
 def load_figures(session: Session, data: bytes, name: str) -> tuple[int, int]:
     """Load monitor figures from YAML or CSV (by the name's suffix); every problem with its line, and
-    nothing written if there is one. Returns (added, updated)."""
+    nothing written if there is one. Returns (added, updated). Who may not write figures is refused before
+    anything is read, even when the file would change nothing."""
+    who = principal_of(session)
+    if not who.is_system and who.role not in MonitorFigure.__write_roles__:
+        raise AccessDenied(f"{who.username} ({who.role}) may not write monitor figures")
     items = _csv_items(data, name) if name.lower().endswith(".csv") else _yaml_items(data, name)
     checked, problems = [], []
     for line, item in items:
