@@ -30,14 +30,6 @@ def real_extractor() -> service.Extractor:
         pytest.skip("the extractor (nigran.extract.engine) is not installed")
 
 
-def test_missing_extractor_is_a_clear_conflict(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-
-    monkeypatch.setitem(sys.modules, "nigran.extract.engine", None)  # an import of it fails
-    with pytest.raises(Conflict, match="not installed"):
-        service.default_extractor()
-
-
 def test_real_extractor_loop(db: Database) -> None:
     ex = real_extractor()
     article = add_article(db, EXAMPLE)

@@ -33,22 +33,9 @@ from functools import cache
 from typing import Any
 
 from nigran.core.problems import InvalidInput, Problem
+from nigran.extract.fields import COUNT_FIELDS, FIELDS
 
-FIELDS = (
-    "date",
-    "province",
-    "district",
-    "place",
-    "event_type",
-    "perpetrator",
-    "claimed",
-    "victims_killed",
-    "militants_killed",
-    "injured",
-    "hostages",
-    "target",
-)
-COUNTS = ("victims_killed", "militants_killed", "injured", "hostages")
+COUNTS = COUNT_FIELDS
 MIN_AGREEMENT = 1.0
 
 

@@ -31,9 +31,10 @@ from nigran.core.errors import IllegalTransition, NotFound
 from nigran.core.numbers import NumberError, parse_count
 from nigran.core.problems import InvalidInput, Problem
 from nigran.extract import service
+from nigran.extract.fields import COUNT_FIELDS, FIELDS
 from nigran.extract.matching import ARTICLE_DATASET, Resolvers, best_match, parse_day, total_killed
 from nigran.extract.models import Candidate
-from nigran.extract.service import COUNT_FIELDS, FIELDS, effective, get_candidate, require_reviewer
+from nigran.extract.service import effective, get_candidate, require_reviewer
 from nigran.incidents import cube, dedup
 from nigran.incidents.dedup_models import IncidentMerge
 from nigran.incidents.fields import CASUALTY_FIELDS

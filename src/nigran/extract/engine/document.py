@@ -7,22 +7,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from nigran.extract.engine import actors, casualties, dates, events, places, segments, targets
+from nigran.extract.fields import FIELDS
 
 EXTRACTOR = "rules-1"
-FIELDS = (
-    "date",
-    "province",
-    "district",
-    "place",
-    "event_type",
-    "perpetrator",
-    "claimed",
-    "victims_killed",
-    "militants_killed",
-    "injured",
-    "hostages",
-    "target",
-)
 SECURITY_FORCES = "Pakistani security forces"
 STRONG = re.compile(
     r"\b(?:attacked|stormed|opened\s+fire|ambushed|exploded|went\s+off|ripped\s+through|killed|martyred|injured|"
