@@ -15,7 +15,6 @@ Three kinds (``docs/alerts.md`` has the method and the sources):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 from nigran.access.classification import Classification
 from nigran.access.guard import key_taken
 from nigran.alerts.models import AlertRule
+from nigran.core.paths import data_path
 from nigran.core.problems import InvalidInput, Problem
 from nigran.core.yamldoc import LineDict, dump_yaml, load_yaml_bytes
 
@@ -32,7 +32,7 @@ SEVERITIES = ("low", "medium", "high")
 UNITS = ("district", "province")
 MEASURES = ("incidents", "fatalities")
 COMPARISONS = (">", ">=", "<", "<=")
-DEFAULT_RULES = Path(__file__).with_name("default_rules.yaml")
+DEFAULT_RULES = data_path("alerts", "default_rules.yaml")
 
 #: ACLED Conflict Change Map bands (change of the month against the baseline mean, in per cent).
 DEFAULT_BANDS = (
