@@ -101,6 +101,22 @@ class RunOutcome:
     message: str
 
 
+@dataclass
+class Prepared:
+    """A computed run, not yet stored: what :func:`store_run` writes (computing takes tens of seconds, so
+    the schedule computes through a read-only session and writes in a short transaction; on SQLite a writer
+    would otherwise hold the database's one write lock the whole time)."""
+
+    level: Classification
+    through: int
+    key: str
+    result: BacktestResult
+    rows: list[dict[str, Any]]
+    incidents_used: int
+    made_by: str
+    trigger: str
+
+
 def run_forecast(
     session: Session,
     *,
@@ -114,6 +130,24 @@ def run_forecast(
     """Make and store a forecast run from the data through ``month`` (``YYYY-MM``; default: the latest
     month with an incident). ``level`` caps the incidents used (default: the session's clearance); with
     ``only_if_new``, nothing is made when a run from the same data exists (the schedule's idempotence)."""
+    prepared = prepare_run(
+        session, month=month, trigger=trigger, backtest_years=backtest_years, level=level,
+        only_if_new=only_if_new, progress=progress,
+    )  # fmt: skip
+    return prepared if isinstance(prepared, RunOutcome) else store_run(session, prepared)
+
+
+def prepare_run(
+    session: Session,
+    *,
+    month: str | None = None,
+    trigger: str = "cli",
+    backtest_years: int = BACKTEST_YEARS,
+    level: Classification | None = None,
+    only_if_new: bool = False,
+    progress: Progress | None = None,
+) -> Prepared | RunOutcome:
+    """Compute a run (reads only); a :class:`RunOutcome` when ``only_if_new`` finds the data covered."""
     who = principal_of(session)
     if not who.is_system and who.role not in ForecastRun.__write_roles__:
         raise AccessDenied(f"{who.username} ({who.role}) may not make forecasts")
@@ -154,25 +188,33 @@ def run_forecast(
     step("forecasting", 1, 2)
     rows += _predict_all(province, HORIZONS, MODELS)
     step("forecasting", 2, 2)
-    run = ForecastRun(
-        data_through=month_label(through),
-        chosen_model=result.chosen,
-        trigger=trigger,
-        made_by=who.username,
+    return Prepared(
+        level=run_level, through=through, key=key, result=result, rows=rows,
         incidents_used=int(district.incidents.sum() + sum(district.unplaced.values())),
-        data_key=key,
-        backtest=result.as_dict(),
-        classification=run_level,
+        made_by=who.username, trigger=trigger,
+    )  # fmt: skip
+
+
+def store_run(session: Session, prepared: Prepared) -> RunOutcome:
+    """Write a computed run and its forecasts (flushes; the caller commits)."""
+    run = ForecastRun(
+        data_through=month_label(prepared.through),
+        chosen_model=prepared.result.chosen,
+        trigger=prepared.trigger,
+        made_by=prepared.made_by,
+        incidents_used=prepared.incidents_used,
+        data_key=prepared.key,
+        backtest=prepared.result.as_dict(),
+        classification=prepared.level,
     )
     session.add(run)
     session.flush()
-    for r in rows:
-        r["run_id"] = run.id
-        r["classification"] = run_level
+    rows = [{**r, "run_id": run.id, "classification": prepared.level} for r in prepared.rows]
     for chunk in range(0, len(rows), 2000):
         session.execute(insert(Forecast), rows[chunk : chunk + 2000])
     session.flush()
-    return RunOutcome(run, True, f"forecast run {run.id}: data through {run.data_through}, {result.message}")
+    message = f"forecast run {run.id}: data through {run.data_through}, {prepared.result.message}"
+    return RunOutcome(run, True, message)
 
 
 # ---- reading ------------------------------------------------------------------------------------------
@@ -407,9 +449,17 @@ def refresh(db: Database, trigger: str = "schedule") -> str:
             return "no incidents: no forecast"
     lines = []
     for level in levels:
-        with db.session(system) as session:
-            outcome = run_forecast(session, trigger=trigger, level=level, only_if_new=True)
-            lines.append(f"{level.name}: {outcome.message}")
+        with db.session(system, readonly=True) as session:
+            prepared = prepare_run(session, trigger=trigger, level=level, only_if_new=True)
+        if isinstance(prepared, RunOutcome):
+            lines.append(f"{level.name}: {prepared.message}")
+            continue
+        with db.session(system) as session:  # short: only the writes
+            existing = session.scalar(select(ForecastRun.id).where(ForecastRun.data_key == prepared.key))
+            if existing is not None:  # another worker stored the same data meanwhile
+                lines.append(f"{level.name}: forecast run {existing} already covers this data")
+                continue
+            lines.append(f"{level.name}: {store_run(session, prepared).message}")
     return "; ".join(lines)
 
 
