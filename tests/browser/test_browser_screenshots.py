@@ -37,6 +37,10 @@ PAGES: dict[str, tuple[str | None, str, str | None]] = {
     "reporting-inbox": ("focal-kp", "/reporting", None),
     "review-queue": ("reviewer", "/reporting/queue", None),
     "incident-explorer": ("analyst", "/incidents?province=PK-KP&from=2009&to=2014", ".js-map path"),
+    "assessment": ("analyst", "/assessment/2021?definition=picss", ".js-map path"),
+    "risk-map": ("analyst", "/risk", ".js-map path"),
+    "alerts": ("analyst", "/alerts", None),
+    "foresight": ("analyst", "/foresight", None),
     "portal-en": (None, "/", None),
     "portal-ur": (None, "/ur/", None),
 }
