@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from nigran.extract.fields import COUNT_FIELDS, FIELDS
+
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_UNITS = ROOT / "src" / "nigran" / "data" / "admin_units.yaml"
 ACTORS = ROOT / "src" / "nigran" / "data" / "actors.yaml"
@@ -33,21 +35,8 @@ PROVINCES = {
 }
 DOC_KEYS = {"id", "url", "outlet", "published", "title", "text", "incidents"}
 OPTIONAL_DOC_KEYS = {"notes", "event"}
-INCIDENT_KEYS = [
-    "date",
-    "province",
-    "district",
-    "place",
-    "event_type",
-    "perpetrator",
-    "claimed",
-    "victims_killed",
-    "militants_killed",
-    "injured",
-    "hostages",
-    "target",
-]
-COUNTS = ("victims_killed", "militants_killed", "injured", "hostages")
+INCIDENT_KEYS = FIELDS
+COUNTS = COUNT_FIELDS
 
 
 def event_types() -> frozenset[str]:

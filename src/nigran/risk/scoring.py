@@ -20,6 +20,7 @@ Scores (lower is better unless said otherwise):
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,20 +36,24 @@ PSEUDO_SAMPLES = 1000
 MAX_SIZE = 1000.0  # a negative binomial with a larger size is a Poisson for every purpose here
 
 
-class Predictive:
+class Predictive(ABC):
     """A predictive distribution per unit (vectorised over units)."""
 
+    @abstractmethod
     def mean(self) -> np.ndarray:
-        raise NotImplementedError
+        """Implemented by each distribution."""
 
+    @abstractmethod
     def quantiles(self, qs: tuple[float, ...] = QUANTILES) -> np.ndarray:
-        raise NotImplementedError
+        """Implemented by each distribution."""
 
+    @abstractmethod
     def cdf(self, k: float) -> np.ndarray:
-        raise NotImplementedError
+        """Implemented by each distribution."""
 
+    @abstractmethod
     def crps(self, obs: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """Implemented by each distribution."""
 
     def p_ge(self, k: int) -> np.ndarray:
         """P(value ≥ k) per unit."""
